@@ -43,6 +43,8 @@ pub enum ConversionKind {
     TooLong,
     /// A storage class that this target type never accepts, e.g. a blob for an integer (HV004).
     WrongStorageClass,
+    /// The target type's own input function refused the value, with this SQLSTATE.
+    Rejected(PgSqlErrorCode),
 }
 
 impl ConversionKind {
@@ -56,6 +58,7 @@ impl ConversionKind {
             ConversionKind::BadEncoding => ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
             ConversionKind::TooLong => ERRCODE_STRING_DATA_RIGHT_TRUNCATION,
             ConversionKind::WrongStorageClass => ERRCODE_FDW_INVALID_DATA_TYPE,
+            ConversionKind::Rejected(code) => code,
         }
     }
 }

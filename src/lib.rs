@@ -2,12 +2,24 @@
 //!
 //! The stages a migration goes through, each in its own module:
 //! `sqlite` (open and introspect the file) → `types` (map and convert values) →
-//! `fdw` (the foreign-data wrapper Postgres calls) → later `migrate`, `verify`, `sync`.
+//! `fdw` (the foreign-data wrapper Postgres calls) → `admin` (SQL helper functions).
+
+use pgrx::prelude::*;
 
 ::pgrx::pg_module_magic!(name, version);
 
+pub mod admin;
 pub mod error;
+pub mod fdw;
+pub mod sqlite;
 pub mod types;
+
+pgrx::extension_sql_file!("../sql/liteport_fdw.sql", name = "liteport_fdw", bootstrap);
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    fdw::handler::register_callbacks();
+}
 
 #[cfg(test)]
 pub mod pg_test {

@@ -1,0 +1,345 @@
+//! Each SQLite value straight into the column's Postgres Datum.
+//!
+//! A `Target` is chosen once per column when the scan begins (from the attribute's
+//! type and typmod); per row there is only a match on the stored storage class. The
+//! parsing rules live in `crate::types`; this file only wraps results into Datums,
+//! which needs Postgres.
+
+use crate::error::{ConversionKind, ValueError};
+use crate::types::{datetime, scalar};
+use pgrx::pg_sys::{self, Datum};
+use pgrx::{IntoDatum, PgTryBuilder};
+use rusqlite::ffi;
+use std::ffi::c_int;
+
+/// What a column converts into, decided once per scan.
+pub enum Target {
+    Int { bits: u32 },
+    Float4,
+    Float8,
+    Numeric { typmod: i32 },
+    Text,
+    Varchar { max_chars: Option<usize> },
+    Bpchar { len: Option<usize> },
+    Bytea,
+    Bool,
+    Date,
+    Timestamp,
+    Timestamptz,
+    Time,
+    Uuid,
+    Json,
+    Jsonb,
+    /// Any other type (a domain, an enum, interval, ...): SQLite's text rendering
+    /// through the type's own input function.
+    ByInputFunction { finfo: Box<pg_sys::FmgrInfo>, typioparam: pg_sys::Oid, typmod: i32 },
+}
+
+impl Target {
+    pub unsafe fn for_type(typoid: pg_sys::Oid, typmod: i32) -> Target {
+        use pg_sys::BuiltinOid::*;
+        let varchar_len = || (typmod >= pg_sys::VARHDRSZ as i32).then(|| (typmod - pg_sys::VARHDRSZ as i32) as usize);
+        match pg_sys::BuiltinOid::from_u32(typoid.to_u32()) {
+            Ok(INT2OID) => Target::Int { bits: 16 },
+            Ok(INT4OID) => Target::Int { bits: 32 },
+            Ok(INT8OID) => Target::Int { bits: 64 },
+            Ok(FLOAT4OID) => Target::Float4,
+            Ok(FLOAT8OID) => Target::Float8,
+            Ok(NUMERICOID) => Target::Numeric { typmod },
+            Ok(TEXTOID) => Target::Text,
+            Ok(VARCHAROID) => Target::Varchar { max_chars: varchar_len() },
+            Ok(BPCHAROID) => Target::Bpchar { len: varchar_len() },
+            Ok(BYTEAOID) => Target::Bytea,
+            Ok(BOOLOID) => Target::Bool,
+            Ok(DATEOID) => Target::Date,
+            Ok(TIMESTAMPOID) => Target::Timestamp,
+            Ok(TIMESTAMPTZOID) => Target::Timestamptz,
+            Ok(TIMEOID) => Target::Time,
+            Ok(UUIDOID) => Target::Uuid,
+            Ok(JSONOID) => Target::Json,
+            Ok(JSONBOID) => Target::Jsonb,
+            _ => {
+                let mut input_fn = pg_sys::Oid::INVALID;
+                let mut typioparam = pg_sys::Oid::INVALID;
+                unsafe { pg_sys::getTypeInputInfo(typoid, &mut input_fn, &mut typioparam) };
+                let mut finfo = Box::new(unsafe { std::mem::zeroed::<pg_sys::FmgrInfo>() });
+                unsafe { pg_sys::fmgr_info(input_fn, finfo.as_mut()) };
+                Target::ByInputFunction { finfo, typioparam, typmod }
+            }
+        }
+    }
+}
+
+/// One non-NULL value of the current row, read lazily from the statement.
+pub struct Cell {
+    pub stmt: *mut ffi::sqlite3_stmt,
+    pub index: c_int,
+    /// SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT or SQLITE_BLOB.
+    pub class: c_int,
+}
+
+impl Cell {
+    fn integer(&self) -> i64 {
+        unsafe { ffi::sqlite3_column_int64(self.stmt, self.index) }
+    }
+    fn real(&self) -> f64 {
+        unsafe { ffi::sqlite3_column_double(self.stmt, self.index) }
+    }
+    /// The bytes of a TEXT or BLOB value; for INTEGER and REAL, SQLite's own text
+    /// rendering of the number (what `CAST(x AS TEXT)` gives).
+    pub fn bytes(&self) -> &[u8] {
+        unsafe {
+            let ptr = if self.class == ffi::SQLITE_BLOB {
+                ffi::sqlite3_column_blob(self.stmt, self.index) as *const u8
+            } else {
+                ffi::sqlite3_column_text(self.stmt, self.index)
+            };
+            let len = ffi::sqlite3_column_bytes(self.stmt, self.index) as usize;
+            if ptr.is_null() || len == 0 {
+                &[]
+            } else {
+                std::slice::from_raw_parts(ptr, len)
+            }
+        }
+    }
+    fn text(&self) -> Result<&str, ValueError> {
+        scalar::check_text(self.bytes())
+    }
+    fn is_blob(&self) -> bool {
+        self.class == ffi::SQLITE_BLOB
+    }
+}
+
+fn wrong_class(class: c_int) -> ValueError {
+    let name = match class {
+        ffi::SQLITE_INTEGER => "an INTEGER",
+        ffi::SQLITE_FLOAT => "a REAL",
+        ffi::SQLITE_TEXT => "a TEXT",
+        _ => "a BLOB",
+    };
+    ValueError::new(ConversionKind::WrongStorageClass, format!("SQLite stores {name} value here, which this type does not accept"))
+}
+
+/// A varlena (text, bytea, ...) holding a copy of `bytes`, palloc'd in the current
+/// (per-tuple) memory context.
+unsafe fn varlena_datum(bytes: &[u8]) -> Datum {
+    Datum::from(unsafe { pg_sys::cstring_to_text_with_len(bytes.as_ptr() as *const _, bytes.len() as i32) })
+}
+
+/// Text in the database's encoding. UTF-8 databases (nearly all) take the bytes as
+/// they are; others convert, and an unrepresentable character is Postgres's ERROR.
+unsafe fn text_datum(s: &str, utf8_database: bool) -> Datum {
+    if utf8_database {
+        return unsafe { varlena_datum(s.as_bytes()) };
+    }
+    unsafe {
+        let converted = pg_sys::pg_any_to_server(s.as_ptr() as *const _, s.len() as i32, pg_sys::pg_enc::PG_UTF8 as i32);
+        let len = std::ffi::CStr::from_ptr(converted).to_bytes().len();
+        Datum::from(pg_sys::cstring_to_text_with_len(converted, len as i32))
+    }
+}
+
+/// A palloc'd NUL-terminated copy, for Postgres input functions.
+unsafe fn palloc_cstring(s: &str) -> *mut std::ffi::c_char {
+    unsafe { pg_sys::pnstrdup(s.as_ptr() as *const _, s.len()) }
+}
+
+/// Run a Postgres function that may raise an ERROR for a bad value, and turn that
+/// ERROR into a ValueError so the scan can report the row it came from. Safe because
+/// the caller always raises an ERROR in turn: nothing continues past a caught error.
+fn catching_postgres_errors(f: impl FnOnce() -> Datum + std::panic::UnwindSafe) -> Result<Datum, ValueError> {
+    PgTryBuilder::new(move || Ok(f()))
+        .catch_others(|e| match e {
+            pgrx::pg_sys::panic::CaughtError::PostgresError(report) | pgrx::pg_sys::panic::CaughtError::ErrorReport(report) => {
+                Err(ValueError::new(ConversionKind::Rejected(report.sql_error_code()), report.message().to_string()))
+            }
+            other => other.rethrow(),
+        })
+        .execute()
+}
+
+unsafe fn call1(f: unsafe fn(pg_sys::FunctionCallInfo) -> Datum, a: Datum) -> Datum {
+    unsafe { pgrx::fcinfo::direct_function_call_as_datum(f, &[Some(a)]).expect("strict function returned NULL") }
+}
+
+unsafe fn call3(f: unsafe fn(pg_sys::FunctionCallInfo) -> Datum, a: Datum, b: Datum, c: Datum) -> Datum {
+    unsafe { pgrx::fcinfo::direct_function_call_as_datum(f, &[Some(a), Some(b), Some(c)]).expect("strict function returned NULL") }
+}
+
+fn timestamp_usecs(cell: &Cell) -> Result<i64, ValueError> {
+    match cell.class {
+        ffi::SQLITE_INTEGER => datetime::epoch_seconds_to_usecs(cell.integer()),
+        ffi::SQLITE_FLOAT => datetime::epoch_real_seconds_to_usecs(cell.real()),
+        ffi::SQLITE_TEXT => {
+            let ts = datetime::parse_timestamp(cell.text()?)?;
+            // Text with an offset names an instant: store it as UTC, as SQLite's own
+            // datetime() does, rather than dropping the offset.
+            datetime::check_timestamp_range(ts.utc_usecs().unwrap_or(ts.local_usecs))
+        }
+        other => Err(wrong_class(other)),
+    }
+}
+
+impl Target {
+    /// Convert one non-NULL value.
+    pub unsafe fn to_datum(&mut self, cell: &Cell, utf8_database: bool) -> Result<Datum, ValueError> {
+        let class = cell.class;
+        match self {
+            Target::Int { bits } => {
+                let v = match class {
+                    ffi::SQLITE_INTEGER => cell.integer(),
+                    ffi::SQLITE_FLOAT => scalar::real_to_int(cell.real())?,
+                    ffi::SQLITE_TEXT => scalar::parse_int(cell.text()?)?,
+                    other => return Err(wrong_class(other)),
+                };
+                let v = scalar::narrow_int(v, *bits)?;
+                Ok(match bits {
+                    16 => (v as i16).into_datum().unwrap(),
+                    32 => (v as i32).into_datum().unwrap(),
+                    _ => v.into_datum().unwrap(),
+                })
+            }
+            Target::Float4 | Target::Float8 => {
+                let v = match class {
+                    ffi::SQLITE_INTEGER => cell.integer() as f64,
+                    ffi::SQLITE_FLOAT => cell.real(),
+                    ffi::SQLITE_TEXT => scalar::parse_float(cell.text()?)?,
+                    other => return Err(wrong_class(other)),
+                };
+                Ok(match self {
+                    Target::Float4 => scalar::narrow_float4(v)?.into_datum().unwrap(),
+                    _ => v.into_datum().unwrap(),
+                })
+            }
+            Target::Numeric { typmod } => {
+                let typmod = *typmod;
+                let numeric = match class {
+                    ffi::SQLITE_INTEGER => {
+                        let v = cell.integer();
+                        catching_postgres_errors(|| unsafe { call1(pg_sys::int8_numeric, Datum::from(v)) })?
+                    }
+                    ffi::SQLITE_FLOAT => {
+                        let v = cell.real();
+                        if !v.is_finite() {
+                            return Err(ValueError::new(ConversionKind::OutOfRange, "Infinity and NaN are not stored into numeric (read the column as double precision)"));
+                        }
+                        catching_postgres_errors(|| unsafe { call1(pg_sys::float8_numeric, v.into_datum().unwrap()) })?
+                    }
+                    ffi::SQLITE_TEXT => {
+                        let text = cell.text()?;
+                        if !scalar::is_numeric_literal(text) {
+                            return Err(ValueError::new(ConversionKind::InvalidText, "not a number"));
+                        }
+                        let cstr = unsafe { palloc_cstring(text) };
+                        return catching_postgres_errors(|| unsafe {
+                            call3(pg_sys::numeric_in, Datum::from(cstr), Datum::from(pg_sys::Oid::INVALID), Datum::from(typmod))
+                        });
+                    }
+                    other => return Err(wrong_class(other)),
+                };
+                if typmod < 0 {
+                    return Ok(numeric);
+                }
+                catching_postgres_errors(|| unsafe {
+                    pgrx::fcinfo::direct_function_call_as_datum(pg_sys::numeric, &[Some(numeric), Some(Datum::from(typmod))]).unwrap()
+                })
+            }
+            Target::Text => {
+                let s = cell.text()?;
+                Ok(unsafe { text_datum(s, utf8_database) })
+            }
+            Target::Varchar { max_chars } => {
+                let s = cell.text()?;
+                if let Some(max) = *max_chars {
+                    if s.len() > max && s.chars().count() > max {
+                        return Err(ValueError::new(ConversionKind::TooLong, format!("longer than {max} characters")));
+                    }
+                }
+                Ok(unsafe { text_datum(s, utf8_database) })
+            }
+            Target::Bpchar { len } => {
+                let s = cell.text()?;
+                match *len {
+                    None => Ok(unsafe { text_datum(s, utf8_database) }),
+                    Some(n) => {
+                        let chars = s.chars().count();
+                        if chars > n {
+                            return Err(ValueError::new(ConversionKind::TooLong, format!("longer than {n} characters")));
+                        }
+                        let padded = format!("{s}{}", " ".repeat(n - chars));
+                        Ok(unsafe { text_datum(&padded, utf8_database) })
+                    }
+                }
+            }
+            Target::Bytea => Ok(unsafe { varlena_datum(cell.bytes()) }),
+            Target::Bool => {
+                let v = match class {
+                    ffi::SQLITE_INTEGER => scalar::int_to_bool(cell.integer())?,
+                    ffi::SQLITE_FLOAT => {
+                        let r = cell.real();
+                        if r == 0.0 || r == 1.0 {
+                            r == 1.0
+                        } else {
+                            return Err(ValueError::new(ConversionKind::InvalidText, "only 0 and 1 are booleans"));
+                        }
+                    }
+                    ffi::SQLITE_TEXT => scalar::parse_bool(cell.text()?)?,
+                    other => return Err(wrong_class(other)),
+                };
+                Ok(v.into_datum().unwrap())
+            }
+            Target::Date => {
+                let days = match class {
+                    ffi::SQLITE_TEXT => datetime::parse_date(cell.text()?)?,
+                    _ => datetime::usecs_to_date(timestamp_usecs(cell)?)?,
+                };
+                Ok(Datum::from(days))
+            }
+            Target::Timestamp => Ok(Datum::from(timestamp_usecs(cell)?)),
+            Target::Timestamptz => {
+                if class == ffi::SQLITE_TEXT {
+                    let ts = datetime::parse_timestamp(cell.text()?)?;
+                    if ts.offset_secs.is_none() {
+                        // A naive timestamp means wall-clock time in the session's TimeZone.
+                        let local = datetime::check_timestamp_range(ts.local_usecs)?;
+                        return catching_postgres_errors(|| unsafe { call1(pg_sys::timestamp_timestamptz, Datum::from(local)) });
+                    }
+                }
+                Ok(Datum::from(timestamp_usecs(cell)?))
+            }
+            Target::Time => match class {
+                ffi::SQLITE_TEXT => Ok(Datum::from(datetime::parse_time(cell.text()?)?)),
+                other => Err(wrong_class(other)),
+            },
+            Target::Uuid => {
+                let bytes: [u8; 16] = match class {
+                    ffi::SQLITE_TEXT => scalar::parse_uuid_text(cell.text()?)?,
+                    ffi::SQLITE_BLOB => cell.bytes().try_into().map_err(|_| {
+                        ValueError::new(ConversionKind::InvalidText, format!("a UUID blob has 16 bytes, this one {}", cell.bytes().len()))
+                    })?,
+                    other => return Err(wrong_class(other)),
+                };
+                unsafe {
+                    let p = pg_sys::palloc(16) as *mut u8;
+                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, 16);
+                    Ok(Datum::from(p))
+                }
+            }
+            Target::Json | Target::Jsonb => {
+                let text = cell.text()?;
+                let cstr = unsafe { palloc_cstring(text) };
+                let input = if matches!(self, Target::Json) { pg_sys::json_in } else { pg_sys::jsonb_in };
+                catching_postgres_errors(|| unsafe { call1(input, Datum::from(cstr)) })
+            }
+            Target::ByInputFunction { finfo, typioparam, typmod } => {
+                if cell.is_blob() {
+                    return Err(wrong_class(class));
+                }
+                let text = cell.text()?;
+                let cstr = unsafe { palloc_cstring(text) };
+                let (finfo_ptr, typioparam, typmod) = (finfo.as_mut() as *mut pg_sys::FmgrInfo, *typioparam, *typmod);
+                catching_postgres_errors(move || unsafe { pg_sys::InputFunctionCall(finfo_ptr, cstr, typioparam, typmod) })
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The entry points Postgres calls: the handler returning the FdwRoutine, the option
+//! validator, the executor callbacks, and the transaction hooks. Each is a thin
+//! `extern "C-unwind"` shim that hands over to safe Rust at once; `#[pg_guard]` turns
+//! any Rust panic into a Postgres ERROR, so nothing unwinds into C.
+
+use super::import::import_foreign_schema;
+use super::nodes::*;
+use super::options::{validate, OptionContext};
+use super::plan::{get_foreign_paths, get_foreign_plan, get_foreign_rel_size, ForeignTarget, PlanData};
+use super::scan::ScanState;
+use crate::error::{LiteportError, OrReport};
+use crate::sqlite::connection;
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+use pgrx::PgMemoryContexts;
+use std::ffi::CString;
+
+#[no_mangle]
+pub extern "C" fn pg_finfo_liteport_fdw_handler() -> &'static pg_sys::Pg_finfo_record {
+    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+    &V1
+}
+
+/// `liteport_fdw_handler() RETURNS fdw_handler`: the table of callbacks.
+#[no_mangle]
+#[pg_guard]
+pub unsafe extern "C-unwind" fn liteport_fdw_handler(_fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
+    unsafe {
+        let mut routine = pgrx::PgBox::<pg_sys::FdwRoutine>::alloc_node(pg_sys::NodeTag::T_FdwRoutine);
+        routine.GetForeignRelSize = Some(get_foreign_rel_size);
+        routine.GetForeignPaths = Some(get_foreign_paths);
+        routine.GetForeignPlan = Some(get_foreign_plan);
+        routine.BeginForeignScan = Some(begin_foreign_scan);
+        routine.IterateForeignScan = Some(iterate_foreign_scan);
+        routine.ReScanForeignScan = Some(rescan_foreign_scan);
+        routine.EndForeignScan = Some(end_foreign_scan);
+        routine.ExplainForeignScan = Some(explain_foreign_scan);
+        routine.ImportForeignSchema = Some(import_foreign_schema);
+        pg_sys::Datum::from(routine.into_pg())
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn pg_finfo_liteport_fdw_validator() -> &'static pg_sys::Pg_finfo_record {
+    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+    &V1
+}
+
+/// `liteport_fdw_validator(text[], oid)`: checks every option list of the wrapper,
+/// its servers, user mappings, foreign tables and columns.
+#[no_mangle]
+#[pg_guard]
+pub unsafe extern "C-unwind" fn liteport_fdw_validator(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
+    unsafe {
+        let args = (*fcinfo).args.as_slice(2);
+        let options = def_elems(pg_sys::untransformRelOptions(args[0].value));
+        let catalog = pg_sys::Oid::from(args[1].value.value() as u32);
+        let context = match catalog {
+            pg_sys::ForeignDataWrapperRelationId => OptionContext::Wrapper,
+            pg_sys::ForeignServerRelationId => OptionContext::Server,
+            pg_sys::UserMappingRelationId => OptionContext::UserMapping,
+            pg_sys::ForeignTableRelationId => OptionContext::ForeignTable,
+            pg_sys::AttributeRelationId => OptionContext::Column,
+            other => LiteportError::Internal(format!("options for unexpected catalog {other:?}")).report(),
+        };
+        validate(context, &options).or_report();
+        // As file_fdw: naming a file on the server reads it with the server's rights,
+        // so only superusers and pg_read_server_files members may set the path.
+        if context == OptionContext::Server && options.iter().any(|(k, _)| k == "database") {
+            let allowed = pg_sys::superuser()
+                || pg_sys::has_privs_of_role(pg_sys::GetUserId(), pg_sys::Oid::from(pg_sys::ROLE_PG_READ_SERVER_FILES));
+            if !allowed {
+                LiteportError::PermissionDenied {
+                    what: "to set the \"database\" option of a liteport server".into(),
+                    hint: "Only superusers and members of pg_read_server_files may point a server at a file on the database server.".into(),
+                }
+                .report();
+            }
+        }
+        pg_sys::Datum::from(0)
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanState, eflags: std::ffi::c_int) {
+    unsafe {
+        if eflags & pg_sys::EXEC_FLAG_EXPLAIN_ONLY as i32 != 0 {
+            return;
+        }
+        let plan = (*node).ss.ps.plan as *mut pg_sys::ForeignScan;
+        let data = PlanData::from_list((*plan).fdw_private);
+        let rel = (*node).ss.ss_currentRelation;
+        let target = ForeignTarget::load((*rel).rd_id).or_report();
+        let conn = target.connect().or_report();
+        let state = ScanState::begin(conn, &data, (*rel).rd_att).or_report();
+        // The query's memory context owns the state: it is dropped with the executor
+        // state, after EndForeignScan or after an ERROR anywhere in the query.
+        let estate = (*node).ss.ps.state;
+        let ptr = PgMemoryContexts::For((*estate).es_query_cxt).leak_and_drop_on_delete(state);
+        (*node).fdw_state = ptr as *mut std::ffi::c_void;
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn iterate_foreign_scan(node: *mut pg_sys::ForeignScanState) -> *mut pg_sys::TupleTableSlot {
+    unsafe {
+        let slot = (*node).ss.ss_ScanTupleSlot;
+        pg_sys::ExecClearTuple(slot);
+        pgrx::check_for_interrupts!();
+        let state = (*node).fdw_state as *mut ScanState;
+        if state.is_null() {
+            return slot;
+        }
+        if (*state).next_row(slot).or_report() {
+            pg_sys::ExecStoreVirtualTuple(slot);
+        }
+        slot
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn rescan_foreign_scan(node: *mut pg_sys::ForeignScanState) {
+    unsafe {
+        let state = (*node).fdw_state as *mut ScanState;
+        if !state.is_null() {
+            (*state).rewind();
+        }
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn end_foreign_scan(node: *mut pg_sys::ForeignScanState) {
+    unsafe {
+        let state = (*node).fdw_state as *mut ScanState;
+        if !state.is_null() {
+            (*state).finish();
+        }
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn explain_foreign_scan(node: *mut pg_sys::ForeignScanState, es: *mut pg_sys::ExplainState) {
+    unsafe {
+        if !(*es).verbose {
+            return;
+        }
+        let plan = (*node).ss.ps.plan as *mut pg_sys::ForeignScan;
+        let data = PlanData::from_list((*plan).fdw_private);
+        let sql = CString::new(data.sql).expect("SQL holds no NUL byte");
+        pg_sys::ExplainPropertyText(c"SQLite query".as_ptr(), sql.as_ptr(), es);
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn on_transaction_event(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
+    use pg_sys::XactEvent::*;
+    if matches!(event, XACT_EVENT_COMMIT | XACT_EVENT_PARALLEL_COMMIT | XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT | XACT_EVENT_PREPARE) {
+        connection::end_of_transaction();
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn on_server_change(_arg: pg_sys::Datum, _cacheid: std::ffi::c_int, _hashvalue: u32) {
+    connection::mark_all_stale();
+}
+
+/// Called once from `_PG_init`.
+pub fn register_callbacks() {
+    unsafe {
+        pg_sys::RegisterXactCallback(Some(on_transaction_event), std::ptr::null_mut());
+        pg_sys::CacheRegisterSyscacheCallback(pg_sys::SysCacheIdentifier::FOREIGNSERVEROID as i32, Some(on_server_change), pg_sys::Datum::from(0));
+    }
+}

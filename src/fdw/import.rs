@@ -1,0 +1,90 @@
+//! IMPORT FOREIGN SCHEMA: SQLite's catalog → CREATE FOREIGN TABLE statements.
+
+use super::import_sql::{create_foreign_table, ImportColumn};
+use super::nodes::*;
+use super::plan::server_source;
+use crate::error::{LiteportError, OrReport};
+use crate::sqlite::connection::connection_for;
+use crate::sqlite::schema::{self, RelationKind};
+use crate::types::declared::postgres_type_for;
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+use std::ffi::CString;
+
+#[pg_guard]
+pub unsafe extern "C-unwind" fn import_foreign_schema(
+    stmt: *mut pg_sys::ImportForeignSchemaStmt,
+    server_oid: pg_sys::Oid,
+) -> *mut pg_sys::List {
+    unsafe {
+        let remote_schema = cstr_to_string((*stmt).remote_schema);
+        let local_schema = cstr_to_string((*stmt).local_schema);
+        let server_name = cstr_to_string((*stmt).server_name);
+        if !remote_schema.eq_ignore_ascii_case("main") {
+            pgrx::ereport!(
+                ERROR,
+                PgSqlErrorCode::ERRCODE_FDW_SCHEMA_NOT_FOUND,
+                format!("liteport server \"{server_name}\": a SQLite file has one schema, \"main\"; there is no \"{remote_schema}\"")
+            );
+        }
+        if let Some((name, _)) = def_elems((*stmt).options).into_iter().next() {
+            LiteportError::InvalidOption { name, valid: vec![] }.report();
+        }
+        let listed: Vec<String> = list_ptrs((*stmt).table_list)
+            .into_iter()
+            .map(|rv| cstr_to_string((*(rv as *mut pg_sys::RangeVar)).relname))
+            .collect();
+        let list_type = (*stmt).list_type;
+        let wanted = |name: &str| match list_type {
+            pg_sys::ImportForeignSchemaType::FDW_IMPORT_SCHEMA_LIMIT_TO => listed.iter().any(|l| l == name),
+            pg_sys::ImportForeignSchemaType::FDW_IMPORT_SCHEMA_EXCEPT => !listed.iter().any(|l| l == name),
+            _ => true,
+        };
+        let explicitly_listed = |name: &str| {
+            list_type == pg_sys::ImportForeignSchemaType::FDW_IMPORT_SCHEMA_LIMIT_TO && listed.iter().any(|l| l == name)
+        };
+
+        let source = server_source(server_oid).or_report();
+        let conn = connection_for(server_oid.to_u32(), &source).or_report();
+        let relations = schema::list_relations(conn.db()).map_err(|e| conn.sqlite_error("listing tables", &e)).or_report();
+
+        let mut commands = std::ptr::null_mut();
+        for rel in relations.into_iter().filter(|r| wanted(&r.name)) {
+            let columns = match schema::columns(conn.db(), &rel.name) {
+                Ok(c) => c,
+                Err(e) => {
+                    let msg = e.to_string();
+                    let err = match schema::missing_function(&msg) {
+                        Some(function) => LiteportError::MissingFunction { server: server_name.clone(), table: rel.name.clone(), function },
+                        None => conn.sqlite_error(&format!("reading the columns of \"{}\"", rel.name), &e),
+                    };
+                    // One unreadable view must not stop the import of the rest; named
+                    // explicitly in LIMIT TO, it is an error.
+                    if explicitly_listed(&rel.name) {
+                        err.report();
+                    }
+                    pgrx::warning!("{err}; skipped");
+                    continue;
+                }
+            };
+            let import_columns: Vec<ImportColumn> = columns
+                .iter()
+                .map(|c| ImportColumn {
+                    name: c.name.clone(),
+                    // A view column computed by an expression has no declared type at
+                    // all; text reads any number or string it yields, bytea would not.
+                    pg_type: if rel.kind == RelationKind::View && c.declared_type.trim().is_empty() {
+                        "text".into()
+                    } else {
+                        postgres_type_for(&c.declared_type)
+                    },
+                    not_null: c.not_null,
+                })
+                .collect();
+            let sql = create_foreign_table(&local_schema, &server_name, &rel.name, &import_columns);
+            let c_sql = CString::new(sql).expect("SQLite names hold no NUL byte");
+            commands = pg_sys::lappend(commands, pg_sys::pstrdup(c_sql.as_ptr()) as *mut std::ffi::c_void);
+        }
+        commands
+    }
+}

@@ -1,0 +1,88 @@
+//! The CREATE FOREIGN TABLE statements of IMPORT FOREIGN SCHEMA, as plain strings.
+
+/// Postgres truncates identifiers to NAMEDATALEN-1 bytes.
+const MAX_IDENTIFIER_BYTES: usize = 63;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportColumn {
+    pub name: String,
+    pub pg_type: String,
+    pub not_null: bool,
+}
+
+/// A Postgres identifier, always quoted, so that case, spaces, quotes and reserved
+/// words survive exactly.
+pub fn pg_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A Postgres string literal that means the same whatever standard_conforming_strings says.
+pub fn pg_literal(value: &str) -> String {
+    if value.contains('\\') {
+        format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
+    } else {
+        format!("'{}'", value.replace('\'', "''"))
+    }
+}
+
+/// One `CREATE FOREIGN TABLE`. The SQLite name is always kept in the `table` option
+/// (and in `column_name` where Postgres would truncate the name), so the foreign table
+/// still reads the right data if renamed.
+pub fn create_foreign_table(local_schema: &str, server: &str, table: &str, columns: &[ImportColumn]) -> String {
+    let cols: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            let mut def = format!("{} {}", pg_ident(&c.name), c.pg_type);
+            if c.name.len() > MAX_IDENTIFIER_BYTES {
+                def.push_str(&format!(" OPTIONS (column_name {})", pg_literal(&c.name)));
+            }
+            if c.not_null {
+                def.push_str(" NOT NULL");
+            }
+            def
+        })
+        .collect();
+    format!(
+        "CREATE FOREIGN TABLE {}.{} (\n  {}\n) SERVER {} OPTIONS (table {})",
+        pg_ident(local_schema),
+        pg_ident(table),
+        cols.join(",\n  "),
+        pg_ident(server),
+        pg_literal(table)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_survive_either_string_mode() {
+        assert_eq!(pg_literal("it's"), "'it''s'");
+        assert_eq!(pg_literal("a\\b"), "E'a\\\\b'");
+    }
+
+    #[test]
+    fn create_statement_quotes_everything() {
+        let sql = create_foreign_table(
+            "Import Here",
+            "my server",
+            "Order Details",
+            &[
+                ImportColumn { name: "select".into(), pg_type: "bigint".into(), not_null: true },
+                ImportColumn { name: "Mixed\"Case".into(), pg_type: "text".into(), not_null: false },
+            ],
+        );
+        assert_eq!(
+            sql,
+            "CREATE FOREIGN TABLE \"Import Here\".\"Order Details\" (\n  \"select\" bigint NOT NULL,\n  \"Mixed\"\"Case\" text\n) SERVER \"my server\" OPTIONS (table 'Order Details')"
+        );
+    }
+
+    #[test]
+    fn long_names_keep_the_full_sqlite_name() {
+        let long = "c".repeat(70);
+        let sql = create_foreign_table("s", "srv", "t", &[ImportColumn { name: long.clone(), pg_type: "text".into(), not_null: false }]);
+        assert!(sql.contains(&format!("OPTIONS (column_name '{long}')")), "{sql}");
+    }
+}

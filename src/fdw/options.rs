@@ -1,0 +1,106 @@
+//! The options liteport accepts, where, and what values they take: the validator's
+//! rules as plain data and functions, and the reading of a server's or table's options.
+
+use crate::error::{LiteportError, Result};
+use crate::sqlite::connection::SourceOptions;
+
+/// The catalog an option list belongs to, as Postgres tells the validator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionContext {
+    Wrapper,
+    Server,
+    UserMapping,
+    ForeignTable,
+    Column,
+}
+
+pub const DEFAULT_BUSY_TIMEOUT_MS: i32 = 5000;
+
+impl OptionContext {
+    pub fn valid_options(self) -> &'static [&'static str] {
+        match self {
+            OptionContext::Wrapper | OptionContext::UserMapping => &[],
+            OptionContext::Server => &["database", "busy_timeout_ms"],
+            OptionContext::ForeignTable => &["table"],
+            OptionContext::Column => &["column_name"],
+        }
+    }
+}
+
+/// Check names and values of one option list. Privileges are checked by the caller,
+/// which knows the current role.
+pub fn validate(context: OptionContext, options: &[(String, String)]) -> Result<()> {
+    let valid = context.valid_options();
+    for (name, value) in options {
+        if !valid.contains(&name.as_str()) {
+            return Err(LiteportError::InvalidOption { name: name.clone(), valid: valid.to_vec() });
+        }
+        match name.as_str() {
+            "database" | "table" | "column_name" if value.is_empty() => {
+                return Err(LiteportError::InvalidOptionValue { name: name.clone(), reason: "must not be empty".into() });
+            }
+            "busy_timeout_ms" => {
+                parse_busy_timeout(value)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn parse_busy_timeout(value: &str) -> Result<i32> {
+    value.trim().parse::<i32>().ok().filter(|v| *v >= 0).ok_or_else(|| LiteportError::InvalidOptionValue {
+        name: "busy_timeout_ms".into(),
+        reason: format!("\"{value}\" is not a whole number of milliseconds between 0 and 2147483647"),
+    })
+}
+
+/// A server's options as a SQLite source.
+pub fn source_options(server_name: &str, options: &[(String, String)]) -> Result<SourceOptions> {
+    let get = |key: &str| options.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let database = get("database").ok_or_else(|| LiteportError::MissingOption {
+        what: format!("server \"{server_name}\" has no \"database\" option (the path of the SQLite file)"),
+    })?;
+    let busy_timeout_ms = match get("busy_timeout_ms") {
+        Some(v) => parse_busy_timeout(v)?,
+        None => DEFAULT_BUSY_TIMEOUT_MS,
+    };
+    Ok(SourceOptions { server_name: server_name.to_string(), database: database.to_string(), busy_timeout_ms })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn unknown_options_name_the_valid_ones() {
+        let err = validate(OptionContext::Server, &opts(&[("filename", "/x")])).unwrap_err();
+        assert_eq!(err.to_string(), "liteport: invalid option \"filename\"");
+        assert_eq!(err.hint().unwrap(), "Valid options in this context are: database, busy_timeout_ms");
+        let err = validate(OptionContext::UserMapping, &opts(&[("user", "x")])).unwrap_err();
+        assert_eq!(err.hint().unwrap(), "There are no valid options in this context.");
+        assert!(validate(OptionContext::ForeignTable, &opts(&[("database", "x")])).is_err());
+        assert!(validate(OptionContext::Column, &opts(&[("column_name", "x")])).is_ok());
+    }
+
+    #[test]
+    fn values_are_checked() {
+        assert!(validate(OptionContext::Server, &opts(&[("database", "/a.db"), ("busy_timeout_ms", "100")])).is_ok());
+        for bad in ["-1", "abc", "1.5", "99999999999"] {
+            assert!(validate(OptionContext::Server, &opts(&[("busy_timeout_ms", bad)])).is_err(), "{bad}");
+        }
+        assert!(validate(OptionContext::Server, &opts(&[("database", "")])).is_err());
+        assert!(validate(OptionContext::ForeignTable, &opts(&[("table", "")])).is_err());
+    }
+
+    #[test]
+    fn source_options_default_and_require() {
+        let s = source_options("s", &opts(&[("database", "/a.db")])).unwrap();
+        assert_eq!(s.busy_timeout_ms, DEFAULT_BUSY_TIMEOUT_MS);
+        assert!(source_options("s", &[]).unwrap_err().to_string().contains("no \"database\" option"));
+    }
+}

@@ -1,0 +1,184 @@
+//! The executor side of a foreign scan: one prepared SQLite statement, stepped row by
+//! row, each value converted straight into the scan slot.
+//!
+//! The `ScanState` is owned by the query's memory context (dropped when the executor
+//! state is freed, including after an ERROR), so a scan that fails midway leaks
+//! nothing and leaves no statement open for the next query.
+
+use super::convert::{Cell, Target};
+use super::plan::PlanData;
+use crate::error::{shorten_bytes_for_message, shorten_for_message, LiteportError, Result, RowRef, ValueError};
+use crate::sqlite::connection::SqliteConnection;
+use pgrx::pg_sys;
+use rusqlite::ffi;
+use std::ffi::{c_int, CStr, CString};
+use std::rc::Rc;
+
+/// A prepared statement, finalized on drop.
+pub struct RawStatement {
+    ptr: *mut ffi::sqlite3_stmt,
+}
+
+impl RawStatement {
+    pub fn prepare(conn: &SqliteConnection, sql: &str) -> std::result::Result<RawStatement, String> {
+        let c_sql = CString::new(sql).map_err(|e| e.to_string())?;
+        let mut ptr = std::ptr::null_mut();
+        let rc = unsafe { ffi::sqlite3_prepare_v2(conn.raw(), c_sql.as_ptr(), -1, &mut ptr, std::ptr::null_mut()) };
+        if rc != ffi::SQLITE_OK {
+            return Err(errmsg(conn));
+        }
+        Ok(RawStatement { ptr })
+    }
+}
+
+impl Drop for RawStatement {
+    fn drop(&mut self) {
+        unsafe { ffi::sqlite3_finalize(self.ptr) };
+    }
+}
+
+fn errmsg(conn: &SqliteConnection) -> String {
+    unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(conn.raw())) }.to_string_lossy().into_owned()
+}
+
+/// One fetched column: where it is in SQLite's result and in the Postgres tuple.
+struct ScanColumn {
+    result_index: c_int,
+    tuple_index: usize,
+    sqlite_name: String,
+    target: Target,
+    type_name: String,
+}
+
+pub struct ScanState {
+    // Field order matters: the statement must be finalized before the connection
+    // it belongs to can be closed.
+    statement: Option<RawStatement>,
+    conn: Rc<SqliteConnection>,
+    columns: Vec<ScanColumn>,
+    rowid_index: Option<c_int>,
+    rows_read: u64,
+    table: String,
+    natts: usize,
+    utf8_database: bool,
+}
+
+impl ScanState {
+    /// Prepare the planned statement and choose each column's conversion.
+    pub unsafe fn begin(conn: Rc<SqliteConnection>, plan: &PlanData, tupdesc: pg_sys::TupleDesc) -> Result<ScanState> {
+        let statement = RawStatement::prepare(&conn, &plan.sql).map_err(|message| plan.prepare_error(&conn.options.server_name, message))?;
+        let natts = unsafe { (*tupdesc).natts } as usize;
+        let attrs = unsafe { (*tupdesc).attrs.as_slice(natts) };
+        let columns = plan
+            .attnums
+            .iter()
+            .zip(&plan.column_names)
+            .enumerate()
+            .map(|(i, (&attnum, name))| {
+                let attr = &attrs[attnum as usize - 1];
+                let type_name = unsafe { super::nodes::cstr_to_string(pg_sys::format_type_with_typemod(attr.atttypid, attr.atttypmod)) };
+                ScanColumn {
+                    result_index: i as c_int,
+                    tuple_index: attnum as usize - 1,
+                    sqlite_name: name.clone(),
+                    target: unsafe { Target::for_type(attr.atttypid, attr.atttypmod) },
+                    type_name,
+                }
+            })
+            .collect::<Vec<_>>();
+        let rowid_index = plan.has_rowid.then_some(columns.len() as c_int);
+        Ok(ScanState {
+            statement: Some(statement),
+            conn,
+            columns,
+            rowid_index,
+            rows_read: 0,
+            table: plan.table.clone(),
+            natts,
+            utf8_database: unsafe { pg_sys::GetDatabaseEncoding() } == pg_sys::pg_enc::PG_UTF8 as c_int,
+        })
+    }
+
+    /// Step to the next row and fill the slot's values. Returns false at the end.
+    pub unsafe fn next_row(&mut self, slot: *mut pg_sys::TupleTableSlot) -> Result<bool> {
+        let Some(stmt) = self.statement.as_ref().map(|s| s.ptr) else {
+            return Ok(false);
+        };
+        match unsafe { ffi::sqlite3_step(stmt) } {
+            ffi::SQLITE_ROW => {}
+            ffi::SQLITE_DONE => return Ok(false),
+            ffi::SQLITE_INTERRUPT => {
+                // Our progress handler saw a pending cancel: let Postgres raise its own
+                // "canceling statement due to ..." ERROR, which names the reason.
+                pgrx::check_for_interrupts!();
+                return Err(LiteportError::Interrupted { server: self.conn.options.server_name.clone() });
+            }
+            _ => {
+                return Err(LiteportError::Sqlite {
+                    server: self.conn.options.server_name.clone(),
+                    doing: format!("reading \"{}\"", self.table),
+                    message: errmsg(&self.conn),
+                })
+            }
+        }
+        self.rows_read += 1;
+        let values = unsafe { std::slice::from_raw_parts_mut((*slot).tts_values, self.natts) };
+        let isnull = unsafe { std::slice::from_raw_parts_mut((*slot).tts_isnull, self.natts) };
+        isnull.fill(true);
+        for i in 0..self.columns.len() {
+            let col = &mut self.columns[i];
+            let class = unsafe { ffi::sqlite3_column_type(stmt, col.result_index) };
+            if class == ffi::SQLITE_NULL {
+                continue;
+            }
+            let cell = Cell { stmt, index: col.result_index, class };
+            match unsafe { col.target.to_datum(&cell, self.utf8_database) } {
+                Ok(datum) => {
+                    values[col.tuple_index] = datum;
+                    isnull[col.tuple_index] = false;
+                }
+                Err(e) => return Err(self.conversion_error(i, &cell, e)),
+            }
+        }
+        Ok(true)
+    }
+
+    fn conversion_error(&self, column: usize, cell: &Cell, e: ValueError) -> LiteportError {
+        let col = &self.columns[column];
+        let value = match cell.class {
+            ffi::SQLITE_BLOB => shorten_bytes_for_message(cell.bytes()),
+            _ => match std::str::from_utf8(cell.bytes()) {
+                Ok(s) if cell.class == ffi::SQLITE_TEXT => shorten_for_message(s),
+                Ok(s) => s.to_string(),
+                Err(_) => shorten_bytes_for_message(cell.bytes()),
+            },
+        };
+        let row = match (self.rowid_index, self.statement.as_ref()) {
+            (Some(idx), Some(stmt)) => RowRef::Rowid(unsafe { ffi::sqlite3_column_int64(stmt.ptr, idx) }),
+            _ => RowRef::RowNumber(self.rows_read),
+        };
+        LiteportError::Conversion {
+            server: self.conn.options.server_name.clone(),
+            table: self.table.clone(),
+            column: col.sqlite_name.clone(),
+            row,
+            value,
+            target: col.type_name.clone(),
+            kind: e.kind,
+            reason: e.reason,
+        }
+    }
+
+    /// Start over (ReScan): same statement, same snapshot.
+    pub fn rewind(&mut self) {
+        if let Some(stmt) = &self.statement {
+            unsafe { ffi::sqlite3_reset(stmt.ptr) };
+        }
+        self.rows_read = 0;
+    }
+
+    /// Finalize the statement now (EndForeignScan); the rest goes with the memory context.
+    pub fn finish(&mut self) {
+        self.statement = None;
+    }
+}

@@ -1,0 +1,289 @@
+//! Opening SQLite files safely, one connection per foreign server per backend, and
+//! one read snapshot per Postgres transaction.
+//!
+//! The file is the application's data, so everything here leans towards leaving it
+//! untouched: read-only mode, `query_only`, defensive mode, no extension loading,
+//! untrusted schema. A WAL-mode file whose `-wal`/`-shm` files are absent (the
+//! application is not running) is opened `immutable`, because a read-only connection
+//! would otherwise create those two files next to the database.
+
+use crate::error::{LiteportError, Result};
+use rusqlite::{ffi, OpenFlags};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::path::Path;
+use std::rc::Rc;
+
+/// What identifies a SQLite source: the options of one foreign server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceOptions {
+    pub server_name: String,
+    pub database: String,
+    pub busy_timeout_ms: i32,
+}
+
+/// An open SQLite database, read-only, belonging to one foreign server.
+pub struct SqliteConnection {
+    db: rusqlite::Connection,
+    pub options: SourceOptions,
+    /// Inside `BEGIN` with a read snapshot taken: every scan of this Postgres
+    /// transaction reads the same state of the file.
+    in_snapshot: Cell<bool>,
+    /// Opened with `immutable=1` (WAL file with no -wal/-shm): reopen at the next
+    /// transaction so that an application that started meanwhile is seen correctly.
+    pub opened_immutable: bool,
+    /// Server options changed or the server was dropped: close at transaction end.
+    stale: Cell<bool>,
+}
+
+/// SQLite file header: the first 16 bytes of every database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Percent-encode what a `file:` URI would otherwise read as syntax.
+fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 8);
+    for b in path.bytes() {
+        match b {
+            b'%' | b'?' | b'#' => out.push_str(&format!("%{b:02X}")),
+            _ => out.push(b as char),
+        }
+    }
+    out
+}
+
+/// Is the file a WAL-mode database with no live -wal/-shm beside it? Then nothing
+/// can be writing it, and opening it immutable is what keeps us from creating files.
+fn wal_without_sidecars(path: &str, header: &[u8]) -> bool {
+    // Bytes 18 and 19: file format write/read version, 2 = WAL.
+    let is_wal = header.len() >= 20 && header[18] == 2;
+    is_wal && !Path::new(&format!("{path}-wal")).exists() && !Path::new(&format!("{path}-shm")).exists()
+}
+
+impl SqliteConnection {
+    /// Open `options.database` read-only, with the safety settings, and check that it
+    /// is a SQLite database we can read.
+    pub fn open(options: &SourceOptions) -> Result<SqliteConnection> {
+        let server = options.server_name.clone();
+        let path = options.database.clone();
+        let connect_err = |reason: String| LiteportError::Connect { server: server.clone(), path: path.clone(), reason };
+
+        let meta = std::fs::metadata(&path).map_err(|e| connect_err(e.to_string()))?;
+        if meta.is_dir() {
+            return Err(connect_err("it is a directory".into()));
+        }
+        let mut header = [0u8; 100];
+        let header_len = {
+            use std::io::Read;
+            let mut f = std::fs::File::open(&path).map_err(|e| connect_err(e.to_string()))?;
+            let mut n = 0;
+            while n < header.len() {
+                match f.read(&mut header[n..]) {
+                    Ok(0) => break,
+                    Ok(k) => n += k,
+                    Err(e) => return Err(connect_err(e.to_string())),
+                }
+            }
+            n
+        };
+        if header_len > 0 && (header_len < 100 || &header[..16] != SQLITE_HEADER) {
+            return Err(LiteportError::NotSqlite {
+                server,
+                path,
+                reason: "the file does not start with the SQLite header".into(),
+            });
+        }
+
+        let immutable = wal_without_sidecars(&path, &header[..header_len]);
+        let uri = format!("file:{}?mode=ro{}", uri_path(&path), if immutable { "&immutable=1" } else { "" });
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let db = rusqlite::Connection::open_with_flags(&uri, flags).map_err(|e| connect_err(e.to_string()))?;
+
+        harden(&db).map_err(|e| connect_err(format!("cannot apply safety settings: {e}")))?;
+        db.busy_timeout(std::time::Duration::from_millis(options.busy_timeout_ms.max(0) as u64))
+            .map_err(|e| connect_err(e.to_string()))?;
+        install_interrupt_handler(&db);
+
+        // Reading the schema is the first real read: it tells a database from a
+        // non-database or a corrupt file.
+        if let Err(e) = db.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0)) {
+            return Err(match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::NotADatabase) | Some(rusqlite::ErrorCode::DatabaseCorrupt) => {
+                    LiteportError::NotSqlite { server, path, reason: e.to_string() }
+                }
+                _ => connect_err(e.to_string()),
+            });
+        }
+
+        Ok(SqliteConnection {
+            db,
+            options: options.clone(),
+            in_snapshot: Cell::new(false),
+            opened_immutable: immutable,
+            stale: Cell::new(false),
+        })
+    }
+
+    pub fn db(&self) -> &rusqlite::Connection {
+        &self.db
+    }
+
+    /// The raw handle, for the scan's hot loop.
+    pub fn raw(&self) -> *mut ffi::sqlite3 {
+        // SAFETY: the handle lives as long as `self.db`, and callers hold `self` (by Rc).
+        unsafe { self.db.handle() }
+    }
+
+    pub fn in_snapshot(&self) -> bool {
+        self.in_snapshot.get()
+    }
+
+    /// Start the read transaction that pins this Postgres transaction's view of the
+    /// file. `BEGIN` alone takes no snapshot in SQLite; the first read does.
+    pub fn ensure_snapshot(&self) -> Result<()> {
+        if self.in_snapshot.get() {
+            return Ok(());
+        }
+        let run = || -> rusqlite::Result<()> {
+            self.db.execute_batch("BEGIN DEFERRED")?;
+            self.db.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0))?;
+            Ok(())
+        };
+        if let Err(e) = run() {
+            let _ = self.db.execute_batch("ROLLBACK");
+            return Err(self.sqlite_error("starting a read transaction", &e));
+        }
+        self.in_snapshot.set(true);
+        Ok(())
+    }
+
+    /// End the read transaction. Read-only, so there is nothing to commit: ROLLBACK
+    /// also works while a statement is still open (an aborted scan), COMMIT may not.
+    pub fn end_snapshot(&self) {
+        if self.in_snapshot.replace(false) {
+            let _ = self.db.execute_batch("ROLLBACK");
+        }
+    }
+
+    pub fn sqlite_error(&self, doing: &str, e: &rusqlite::Error) -> LiteportError {
+        LiteportError::Sqlite { server: self.options.server_name.clone(), doing: doing.to_string(), message: e.to_string() }
+    }
+}
+
+/// The settings that keep a file we do not own safe from us and from itself.
+fn harden(db: &rusqlite::Connection) -> rusqlite::Result<()> {
+    use rusqlite::config::DbConfig;
+    // Defensive mode: no writable_schema, no shadow-table writes, no corruption tricks.
+    db.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+    // Functions in views and triggers of an untrusted file must be side-effect free.
+    db.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
+    // The statement form of query_only: every write is refused by SQLite itself.
+    db.pragma_update(None, "query_only", true)?;
+    // Extension loading is off by default; make that explicit for both the C API and
+    // SQL's load_extension(). rusqlite is built without the load_extension feature.
+    unsafe {
+        ffi::sqlite3_db_config(db.handle(), ffi::SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0 as std::ffi::c_int, std::ptr::null_mut::<std::ffi::c_int>());
+    }
+    Ok(())
+}
+
+/// SQLite calls this every few hundred VM steps; a non-zero return aborts the running
+/// statement with SQLITE_INTERRUPT. It only reads Postgres's signal flags: no Postgres
+/// call may happen inside SQLite. The scan then raises Postgres's own cancel ERROR.
+unsafe extern "C" fn interrupt_requested(_arg: *mut std::ffi::c_void) -> std::ffi::c_int {
+    let pending = unsafe { pgrx::pg_sys::QueryCancelPending != 0 || pgrx::pg_sys::ProcDiePending != 0 };
+    pending as std::ffi::c_int
+}
+
+fn install_interrupt_handler(db: &rusqlite::Connection) {
+    // 1000 VM instructions is microseconds: prompt without measurable overhead.
+    unsafe { ffi::sqlite3_progress_handler(db.handle(), 1000, Some(interrupt_requested), std::ptr::null_mut()) };
+}
+
+thread_local! {
+    /// The backend's open SQLite connections, by foreign server OID. A backend is
+    /// single-threaded; the Rc lets a running scan keep its connection alive even if
+    /// the cache drops it (options changed mid-transaction).
+    static CONNECTIONS: RefCell<HashMap<u32, Rc<SqliteConnection>>> = RefCell::new(HashMap::new());
+}
+
+/// The connection for a server with these options, opened or reused, with this
+/// transaction's snapshot taken.
+pub fn connection_for(server_oid: u32, options: &SourceOptions) -> Result<Rc<SqliteConnection>> {
+    let cached = CONNECTIONS.with(|c| c.borrow().get(&server_oid).cloned());
+    if let Some(conn) = cached {
+        // An immutable open is only trusted within the transaction that made it: the
+        // application may have started writing since.
+        let reusable = conn.options == *options && (conn.in_snapshot() || !conn.opened_immutable);
+        if reusable {
+            conn.ensure_snapshot()?;
+            return Ok(conn);
+        }
+        conn.end_snapshot();
+        CONNECTIONS.with(|c| c.borrow_mut().remove(&server_oid));
+    }
+    let conn = Rc::new(SqliteConnection::open(options)?);
+    conn.ensure_snapshot()?;
+    CONNECTIONS.with(|c| c.borrow_mut().insert(server_oid, Rc::clone(&conn)));
+    Ok(conn)
+}
+
+/// At commit or abort: end every snapshot, and close what became stale.
+pub fn end_of_transaction() {
+    CONNECTIONS.with(|c| {
+        let mut map = c.borrow_mut();
+        for conn in map.values() {
+            conn.end_snapshot();
+        }
+        map.retain(|_, conn| !conn.stale.get());
+    });
+}
+
+/// A foreign server changed or was dropped (we do not learn which from the hash
+/// value cheaply): mark every connection stale, to be closed at transaction end.
+/// Reopening is cheap; reading with old options is not acceptable.
+pub fn mark_all_stale() {
+    CONNECTIONS.with(|c| {
+        for conn in c.borrow().values() {
+            conn.stale.set(true);
+        }
+    });
+}
+
+/// (server name, database, in a snapshot) of every open connection, for
+/// `liteport.connections()`.
+pub fn open_connections() -> Vec<(String, String, bool)> {
+    CONNECTIONS.with(|c| {
+        let mut v: Vec<_> = c
+            .borrow()
+            .values()
+            .map(|conn| (conn.options.server_name.clone(), conn.options.database.clone(), conn.in_snapshot()))
+            .collect();
+        v.sort();
+        v
+    })
+}
+
+/// Close every connection (used by `liteport.disconnect()`), ending snapshots first.
+pub fn close_all() -> usize {
+    CONNECTIONS.with(|c| {
+        let mut map = c.borrow_mut();
+        for conn in map.values() {
+            conn.end_snapshot();
+        }
+        let n = map.len();
+        map.clear();
+        n
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_path_escapes_uri_syntax() {
+        assert_eq!(uri_path("/tmp/a b.db"), "/tmp/a b.db");
+        assert_eq!(uri_path("/tmp/what?.db"), "/tmp/what%3F.db");
+        assert_eq!(uri_path("/tmp/100%#.db"), "/tmp/100%25%23.db");
+    }
+}

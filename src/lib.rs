@@ -10,6 +10,7 @@ use pgrx::prelude::*;
 
 pub mod admin;
 pub mod error;
+mod pg_tests;
 pub mod fdw;
 pub mod sqlite;
 pub mod types;

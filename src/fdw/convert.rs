@@ -10,6 +10,7 @@ use crate::types::{datetime, scalar};
 use pgrx::pg_sys::{self, Datum};
 use pgrx::{IntoDatum, PgTryBuilder};
 use rusqlite::ffi;
+use std::borrow::Cow;
 use std::ffi::c_int;
 
 /// What a column converts into, decided once per scan.
@@ -85,9 +86,8 @@ impl Cell {
     fn real(&self) -> f64 {
         unsafe { ffi::sqlite3_column_double(self.stmt, self.index) }
     }
-    /// The bytes of a TEXT or BLOB value; for INTEGER and REAL, SQLite's own text
-    /// rendering of the number (what `CAST(x AS TEXT)` gives).
-    pub fn bytes(&self) -> &[u8] {
+    /// The bytes of a TEXT or BLOB value; for an INTEGER, its decimal digits.
+    fn raw_bytes(&self) -> &[u8] {
         unsafe {
             let ptr = if self.class == ffi::SQLITE_BLOB {
                 ffi::sqlite3_column_blob(self.stmt, self.index) as *const u8
@@ -102,8 +102,21 @@ impl Cell {
             }
         }
     }
-    fn text(&self) -> Result<&str, ValueError> {
-        scalar::check_text(self.bytes())
+    /// The value as bytes: TEXT and BLOB as stored, INTEGER as decimal digits, REAL
+    /// as the shortest text that reads back to the same double (SQLite's own
+    /// rendering keeps only 15 digits and would lose precision).
+    pub fn bytes(&self) -> Cow<'_, [u8]> {
+        if self.class == ffi::SQLITE_FLOAT {
+            Cow::Owned(format!("{:?}", self.real()).into_bytes())
+        } else {
+            Cow::Borrowed(self.raw_bytes())
+        }
+    }
+    fn text(&self) -> Result<Cow<'_, str>, ValueError> {
+        match self.bytes() {
+            Cow::Borrowed(b) => scalar::check_text(b).map(Cow::Borrowed),
+            Cow::Owned(b) => Ok(Cow::Owned(String::from_utf8(b).expect("a rendered number is ASCII"))),
+        }
     }
     fn is_blob(&self) -> bool {
         self.class == ffi::SQLITE_BLOB
@@ -171,7 +184,7 @@ fn timestamp_usecs(cell: &Cell) -> Result<i64, ValueError> {
         ffi::SQLITE_INTEGER => datetime::epoch_seconds_to_usecs(cell.integer()),
         ffi::SQLITE_FLOAT => datetime::epoch_real_seconds_to_usecs(cell.real()),
         ffi::SQLITE_TEXT => {
-            let ts = datetime::parse_timestamp(cell.text()?)?;
+            let ts = datetime::parse_timestamp(&cell.text()?)?;
             // Text with an offset names an instant: store it as UTC, as SQLite's own
             // datetime() does, rather than dropping the offset.
             datetime::check_timestamp_range(ts.utc_usecs().unwrap_or(ts.local_usecs))
@@ -189,7 +202,7 @@ impl Target {
                 let v = match class {
                     ffi::SQLITE_INTEGER => cell.integer(),
                     ffi::SQLITE_FLOAT => scalar::real_to_int(cell.real())?,
-                    ffi::SQLITE_TEXT => scalar::parse_int(cell.text()?)?,
+                    ffi::SQLITE_TEXT => scalar::parse_int(&cell.text()?)?,
                     other => return Err(wrong_class(other)),
                 };
                 let v = scalar::narrow_int(v, *bits)?;
@@ -203,7 +216,7 @@ impl Target {
                 let v = match class {
                     ffi::SQLITE_INTEGER => cell.integer() as f64,
                     ffi::SQLITE_FLOAT => cell.real(),
-                    ffi::SQLITE_TEXT => scalar::parse_float(cell.text()?)?,
+                    ffi::SQLITE_TEXT => scalar::parse_float(&cell.text()?)?,
                     other => return Err(wrong_class(other)),
                 };
                 Ok(match self {
@@ -223,14 +236,19 @@ impl Target {
                         if !v.is_finite() {
                             return Err(ValueError::new(ConversionKind::OutOfRange, "Infinity and NaN are not stored into numeric (read the column as double precision)"));
                         }
-                        catching_postgres_errors(|| unsafe { call1(pg_sys::float8_numeric, v.into_datum().unwrap()) })?
+                        // The shortest decimal that reads back to the same double: every
+                        // bit SQLite stored, and no more (float8_numeric keeps 15 digits).
+                        let cstr = unsafe { palloc_cstring(&format!("{v:?}")) };
+                        catching_postgres_errors(|| unsafe {
+                            call3(pg_sys::numeric_in, Datum::from(cstr), Datum::from(pg_sys::Oid::INVALID), Datum::from(-1))
+                        })?
                     }
                     ffi::SQLITE_TEXT => {
                         let text = cell.text()?;
-                        if !scalar::is_numeric_literal(text) {
+                        if !scalar::is_numeric_literal(&text) {
                             return Err(ValueError::new(ConversionKind::InvalidText, "not a number"));
                         }
-                        let cstr = unsafe { palloc_cstring(text) };
+                        let cstr = unsafe { palloc_cstring(&text) };
                         return catching_postgres_errors(|| unsafe {
                             call3(pg_sys::numeric_in, Datum::from(cstr), Datum::from(pg_sys::Oid::INVALID), Datum::from(typmod))
                         });
@@ -246,7 +264,7 @@ impl Target {
             }
             Target::Text => {
                 let s = cell.text()?;
-                Ok(unsafe { text_datum(s, utf8_database) })
+                Ok(unsafe { text_datum(&s, utf8_database) })
             }
             Target::Varchar { max_chars } => {
                 let s = cell.text()?;
@@ -255,12 +273,12 @@ impl Target {
                         return Err(ValueError::new(ConversionKind::TooLong, format!("longer than {max} characters")));
                     }
                 }
-                Ok(unsafe { text_datum(s, utf8_database) })
+                Ok(unsafe { text_datum(&s, utf8_database) })
             }
             Target::Bpchar { len } => {
                 let s = cell.text()?;
                 match *len {
-                    None => Ok(unsafe { text_datum(s, utf8_database) }),
+                    None => Ok(unsafe { text_datum(&s, utf8_database) }),
                     Some(n) => {
                         let chars = s.chars().count();
                         if chars > n {
@@ -271,7 +289,7 @@ impl Target {
                     }
                 }
             }
-            Target::Bytea => Ok(unsafe { varlena_datum(cell.bytes()) }),
+            Target::Bytea => Ok(unsafe { varlena_datum(&cell.bytes()) }),
             Target::Bool => {
                 let v = match class {
                     ffi::SQLITE_INTEGER => scalar::int_to_bool(cell.integer())?,
@@ -283,14 +301,14 @@ impl Target {
                             return Err(ValueError::new(ConversionKind::InvalidText, "only 0 and 1 are booleans"));
                         }
                     }
-                    ffi::SQLITE_TEXT => scalar::parse_bool(cell.text()?)?,
+                    ffi::SQLITE_TEXT => scalar::parse_bool(&cell.text()?)?,
                     other => return Err(wrong_class(other)),
                 };
                 Ok(v.into_datum().unwrap())
             }
             Target::Date => {
                 let days = match class {
-                    ffi::SQLITE_TEXT => datetime::parse_date(cell.text()?)?,
+                    ffi::SQLITE_TEXT => datetime::parse_date(&cell.text()?)?,
                     _ => datetime::usecs_to_date(timestamp_usecs(cell)?)?,
                 };
                 Ok(Datum::from(days))
@@ -298,7 +316,7 @@ impl Target {
             Target::Timestamp => Ok(Datum::from(timestamp_usecs(cell)?)),
             Target::Timestamptz => {
                 if class == ffi::SQLITE_TEXT {
-                    let ts = datetime::parse_timestamp(cell.text()?)?;
+                    let ts = datetime::parse_timestamp(&cell.text()?)?;
                     if ts.offset_secs.is_none() {
                         // A naive timestamp means wall-clock time in the session's TimeZone.
                         let local = datetime::check_timestamp_range(ts.local_usecs)?;
@@ -308,14 +326,14 @@ impl Target {
                 Ok(Datum::from(timestamp_usecs(cell)?))
             }
             Target::Time => match class {
-                ffi::SQLITE_TEXT => Ok(Datum::from(datetime::parse_time(cell.text()?)?)),
+                ffi::SQLITE_TEXT => Ok(Datum::from(datetime::parse_time(&cell.text()?)?)),
                 other => Err(wrong_class(other)),
             },
             Target::Uuid => {
                 let bytes: [u8; 16] = match class {
-                    ffi::SQLITE_TEXT => scalar::parse_uuid_text(cell.text()?)?,
-                    ffi::SQLITE_BLOB => cell.bytes().try_into().map_err(|_| {
-                        ValueError::new(ConversionKind::InvalidText, format!("a UUID blob has 16 bytes, this one {}", cell.bytes().len()))
+                    ffi::SQLITE_TEXT => scalar::parse_uuid_text(&cell.text()?)?,
+                    ffi::SQLITE_BLOB => cell.raw_bytes().try_into().map_err(|_| {
+                        ValueError::new(ConversionKind::InvalidText, format!("a UUID blob has 16 bytes, this one {}", cell.raw_bytes().len()))
                     })?,
                     other => return Err(wrong_class(other)),
                 };
@@ -327,7 +345,7 @@ impl Target {
             }
             Target::Json | Target::Jsonb => {
                 let text = cell.text()?;
-                let cstr = unsafe { palloc_cstring(text) };
+                let cstr = unsafe { palloc_cstring(&text) };
                 let input = if matches!(self, Target::Json) { pg_sys::json_in } else { pg_sys::jsonb_in };
                 catching_postgres_errors(|| unsafe { call1(input, Datum::from(cstr)) })
             }
@@ -336,7 +354,7 @@ impl Target {
                     return Err(wrong_class(class));
                 }
                 let text = cell.text()?;
-                let cstr = unsafe { palloc_cstring(text) };
+                let cstr = unsafe { palloc_cstring(&text) };
                 let (finfo_ptr, typioparam, typmod) = (finfo.as_mut() as *mut pg_sys::FmgrInfo, *typioparam, *typmod);
                 catching_postgres_errors(move || unsafe { pg_sys::InputFunctionCall(finfo_ptr, cstr, typioparam, typmod) })
             }

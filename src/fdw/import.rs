@@ -71,9 +71,10 @@ pub unsafe extern "C-unwind" fn import_foreign_schema(
                 .iter()
                 .map(|c| ImportColumn {
                     name: c.name.clone(),
-                    // A view column computed by an expression has no declared type at
-                    // all; text reads any number or string it yields, bytea would not.
-                    pg_type: if rel.kind == RelationKind::View && c.declared_type.trim().is_empty() {
+                    // A view column computed by an expression, or a virtual table's
+                    // column (FTS), has no declared type at all; text reads any number
+                    // or string it yields, bytea would not.
+                    pg_type: if matches!(rel.kind, RelationKind::View | RelationKind::Virtual) && c.declared_type.trim().is_empty() {
                         "text".into()
                     } else {
                         postgres_type_for(&c.declared_type)

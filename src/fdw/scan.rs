@@ -146,11 +146,11 @@ impl ScanState {
     fn conversion_error(&self, column: usize, cell: &Cell, e: ValueError) -> LiteportError {
         let col = &self.columns[column];
         let value = match cell.class {
-            ffi::SQLITE_BLOB => shorten_bytes_for_message(cell.bytes()),
-            _ => match std::str::from_utf8(cell.bytes()) {
+            ffi::SQLITE_BLOB => shorten_bytes_for_message(&cell.bytes()),
+            _ => match std::str::from_utf8(&cell.bytes()) {
                 Ok(s) if cell.class == ffi::SQLITE_TEXT => shorten_for_message(s),
                 Ok(s) => s.to_string(),
-                Err(_) => shorten_bytes_for_message(cell.bytes()),
+                Err(_) => shorten_bytes_for_message(&cell.bytes()),
             },
         };
         let row = match (self.rowid_index, self.statement.as_ref()) {

@@ -79,7 +79,7 @@ pub unsafe extern "C-unwind" fn import_foreign_schema(
                     } else {
                         postgres_type_for(&c.declared_type)
                     },
-                    not_null: c.not_null,
+                    not_null: schema::never_null(rel.kind, &columns, c),
                 })
                 .collect();
             let sql = create_foreign_table(&local_schema, &server_name, &rel.name, &import_columns);

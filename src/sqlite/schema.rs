@@ -87,6 +87,22 @@ pub fn rowid_alias(kind: RelationKind, columns: &[Column]) -> Option<&'static st
         .find(|alias| !columns.iter().any(|c| c.name.eq_ignore_ascii_case(alias)))
 }
 
+/// Columns SQLite never lets be NULL although `notnull` is 0: the rowid alias
+/// (a rowid table's single `INTEGER PRIMARY KEY`) and every primary-key column of a
+/// WITHOUT ROWID table.
+pub fn never_null(kind: RelationKind, columns: &[Column], column: &Column) -> bool {
+    if column.not_null || column.pk == 0 {
+        return column.not_null;
+    }
+    match kind {
+        RelationKind::TableWithoutRowid => true,
+        RelationKind::Table => {
+            columns.iter().filter(|c| c.pk > 0).count() == 1 && column.declared_type.trim().eq_ignore_ascii_case("INTEGER")
+        }
+        _ => false,
+    }
+}
+
 /// The function a view calls that this SQLite does not define, read from SQLite's
 /// error message ("no such function: X").
 pub fn missing_function(error_message: &str) -> Option<String> {
@@ -136,6 +152,22 @@ mod tests {
         assert_eq!(gen.iter().map(|c| c.generated).collect::<Vec<_>>(), [false, true, true]);
         let fts = columns(&db(), "docs").unwrap();
         assert_eq!(fts.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["body"]);
+    }
+
+    #[test]
+    fn rowid_alias_and_without_rowid_keys_are_never_null() {
+        let d = db();
+        d.execute_batch("CREATE TABLE two(a INTEGER, b INTEGER, PRIMARY KEY (a, b)); CREATE TABLE big(id BIGINT PRIMARY KEY);").unwrap();
+        let plain = columns(&d, "plain").unwrap();
+        assert!(never_null(RelationKind::Table, &plain, &plain[0]));
+        assert!(never_null(RelationKind::Table, &plain, &plain[1]), "declared NOT NULL");
+        assert!(!never_null(RelationKind::Table, &plain, &plain[2]));
+        let two = columns(&d, "two").unwrap();
+        assert!(!never_null(RelationKind::Table, &two, &two[0]), "composite keys of rowid tables allow NULL in SQLite");
+        let big = columns(&d, "big").unwrap();
+        assert!(!never_null(RelationKind::Table, &big, &big[0]), "only INTEGER exactly is a rowid alias");
+        let wr = columns(&d, "wr").unwrap();
+        assert!(never_null(RelationKind::TableWithoutRowid, &wr, &wr[0]));
     }
 
     #[test]

@@ -357,6 +357,18 @@ mod tests {
     }
 
     #[pg_test]
+    fn dropping_a_server_closes_its_connection_at_transaction_end() {
+        server("dropme", &fixture("dropme", "CREATE TABLE t(a); INSERT INTO t VALUES (1);"));
+        run("CREATE FOREIGN TABLE dropme_t(a int) SERVER dropme OPTIONS (table 't')");
+        assert_eq!(one::<i64>("SELECT count(*) FROM dropme_t"), 1);
+        assert_eq!(one::<i64>("SELECT count(*) FROM liteport.connections() WHERE server_name = 'dropme'"), 1);
+        run("DROP SERVER dropme CASCADE");
+        // What commit does (the test runs inside one transaction):
+        crate::sqlite::connection::end_of_transaction();
+        assert_eq!(one::<i64>("SELECT count(*) FROM liteport.connections() WHERE server_name = 'dropme'"), 0);
+    }
+
+    #[pg_test]
     fn only_privileged_roles_may_point_a_server_at_a_file() {
         let path = fixture("perm", "CREATE TABLE t(a); INSERT INTO t VALUES (1);");
         server("perm", &path);

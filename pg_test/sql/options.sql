@@ -13,3 +13,11 @@ RESET ROLE;
 DROP SERVER ok;
 REVOKE USAGE ON FOREIGN DATA WRAPPER liteport FROM regress_plain;
 DROP ROLE regress_plain;
+-- CREATE EXTENSION needs superuser (liteport.control: superuser = true, trusted = false).
+CREATE ROLE regress_dba LOGIN;
+CREATE DATABASE regress_noext OWNER regress_dba;
+\c regress_noext regress_dba
+CREATE EXTENSION liteport;
+\c liteport_regress postgres
+DROP DATABASE regress_noext;
+DROP ROLE regress_dba;

@@ -53,11 +53,7 @@ pub unsafe extern "C-unwind" fn import_foreign_schema(
             let columns = match schema::columns(conn.db(), &rel.name) {
                 Ok(c) => c,
                 Err(e) => {
-                    let msg = e.to_string();
-                    let err = match schema::missing_function(&msg) {
-                        Some(function) => LiteportError::MissingFunction { server: server_name.clone(), table: rel.name.clone(), function },
-                        None => conn.sqlite_error(&format!("reading the columns of \"{}\"", rel.name), &e),
-                    };
+                    let err = conn.columns_error(&rel.name, &e);
                     // One unreadable view must not stop the import of the rest; named
                     // explicitly in LIMIT TO, it is an error.
                     if explicitly_listed(&rel.name) {

@@ -55,6 +55,11 @@ pub unsafe fn def_elems(list: *mut pg_sys::List) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The value of one option in an options List, if set.
+pub unsafe fn option_value(list: *mut pg_sys::List, name: &str) -> Option<String> {
+    unsafe { def_elems(list) }.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
 pub unsafe fn cstr_to_string(p: *const std::ffi::c_char) -> String {
     if p.is_null() {
         String::new()

@@ -95,11 +95,7 @@ impl ForeignTarget {
     pub unsafe fn load(relid: pg_sys::Oid) -> Result<ForeignTarget> {
         unsafe {
             let ft = pg_sys::GetForeignTable(relid);
-            let table = def_elems((*ft).options)
-                .into_iter()
-                .find(|(k, _)| k == "table")
-                .map(|(_, v)| v)
-                .unwrap_or_else(|| cstr_to_string(pg_sys::get_rel_name(relid)));
+            let table = option_value((*ft).options, "table").unwrap_or_else(|| cstr_to_string(pg_sys::get_rel_name(relid)));
             let source = server_source((*ft).serverid)?;
             Ok(ForeignTarget { server_oid: (*ft).serverid, source, table })
         }
@@ -138,15 +134,7 @@ pub unsafe extern "C-unwind" fn get_foreign_rel_size(
             .map_err(sqlite_err)
             .and_then(|r| r.ok_or_else(|| LiteportError::TableNotFound { server: server.clone(), table: target.table.clone() }))
             .or_report();
-        let columns = schema::columns(conn.db(), &relation.name)
-            .map_err(|e| {
-                let msg = e.to_string();
-                match schema::missing_function(&msg) {
-                    Some(function) => LiteportError::MissingFunction { server: server.clone(), table: relation.name.clone(), function },
-                    None => sqlite_err(e),
-                }
-            })
-            .or_report();
+        let columns = schema::columns(conn.db(), &relation.name).map_err(|e| conn.columns_error(&relation.name, &e)).or_report();
         let rowid = schema::rowid_alias(relation.kind, &columns);
         let rows = estimate_rows(&conn, &relation.name, rowid);
         let selectivity = pg_sys::clauselist_selectivity(
@@ -249,10 +237,7 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
             if attr.attisdropped {
                 continue;
             }
-            let name = def_elems(pg_sys::GetForeignColumnOptions(foreigntableid, attnum as i16))
-                .into_iter()
-                .find(|(k, _)| k == "column_name")
-                .map(|(_, v)| v)
+            let name = option_value(pg_sys::GetForeignColumnOptions(foreigntableid, attnum as i16), "column_name")
                 .unwrap_or_else(|| cstr_to_string(attr.attname.data.as_ptr()));
             attnums.push(attnum);
             column_names.push(name);

@@ -164,6 +164,19 @@ impl SqliteConnection {
         }
     }
 
+    /// The error for a failed read of a relation's columns: a view that calls a
+    /// function only the application defines says which, anything else is SQLite's.
+    pub fn columns_error(&self, relation: &str, e: &rusqlite::Error) -> LiteportError {
+        match crate::sqlite::schema::missing_function(&e.to_string()) {
+            Some(function) => LiteportError::MissingFunction {
+                server: self.options.server_name.clone(),
+                table: relation.to_string(),
+                function,
+            },
+            None => self.sqlite_error(&format!("reading the columns of \"{relation}\""), e),
+        }
+    }
+
     pub fn sqlite_error(&self, doing: &str, e: &rusqlite::Error) -> LiteportError {
         LiteportError::Sqlite { server: self.options.server_name.clone(), doing: doing.to_string(), message: e.to_string() }
     }

@@ -161,10 +161,11 @@ compare() { # DB TABLE -> which of the fingerprinted columns differ
     got=$(fingerprint "$1" "$2" 2>/dev/null || echo "error")
     IFS='|' read -r rc rr rraw rts <<<"$reference"
     IFS='|' read -r gc gr graw gts <<<"$got"
-    [[ $rc == "$gc" ]] || out+="row count $gc; "
+    [[ $rc == "$gc" ]] || out+="row count $gc (expected $rc); "
     [[ $rr == "$gr" ]] || out+="REAL values differ; "
     [[ $rraw == "$graw" ]] || out+="blobs differ; "
     [[ $rts == "$gts" ]] || out+="timestamps differ; "
+    out=${out%; }
     echo "${out:-identical}"
 }
 R[fid_liteport]=$(compare bench target)

@@ -9,13 +9,16 @@ use pgrx::prelude::*;
 ::pgrx::pg_module_magic!(name, version);
 
 pub mod admin;
+pub mod coerce;
 pub mod error;
 mod pg_tests;
 pub mod fdw;
+pub mod profile;
 pub mod sqlite;
 pub mod types;
 
 pgrx::extension_sql_file!("../sql/liteport_fdw.sql", name = "liteport_fdw", bootstrap);
+pgrx::extension_sql_file!("../sql/coerce.sql", name = "coerce", requires = ["liteport_fdw"]);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {

@@ -422,4 +422,63 @@ mod tests {
             }
         }
     }
+
+    /// liteport.profile runs on every table of each shared database, and its suggested
+    /// types (IMPORT ... OPTIONS (types 'inferred')) read every value back without
+    /// error; the raw `text` staging mode does too. Counts match SQLite's own.
+    #[pg_test]
+    fn shared_databases_profile_and_read_with_inferred_and_text_types() {
+        let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+        for db in ["chinook", "northwind", "sakila", "grafana", "mbtiles_plain2"] {
+            let path = data.join(format!("{db}.sqlite")).canonicalize().unwrap().display().to_string();
+            server(db, &path);
+            let profiled = one::<i64>(&format!("SELECT count(*) FROM liteport.profile('{db}')"));
+            assert!(profiled > 0, "{db}");
+            for mode in ["inferred", "text"] {
+                let schema = format!("shared_{mode}_{db}");
+                run(&format!("CREATE SCHEMA {schema}"));
+                run(&format!("IMPORT FOREIGN SCHEMA main FROM SERVER {db} INTO {schema} OPTIONS (types '{mode}')"));
+                let sqlite = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+                let tables: Vec<String> = Spi::connect(|client| {
+                    client
+                        .select(&format!("SELECT relname::text FROM pg_class WHERE relnamespace = '{schema}'::regnamespace"), None, &[])
+                        .unwrap()
+                        .map(|row| row.get::<String>(1).unwrap().unwrap())
+                        .collect()
+                });
+                assert!(!tables.is_empty(), "{schema}");
+                for table in tables {
+                    let expected: i64 = sqlite
+                        .query_row(&format!("SELECT count(*) FROM {}", crate::fdw::deparse::sqlite_ident(&table)), [], |r| r.get(0))
+                        .unwrap();
+                    let ident = table.replace('"', "\"\"");
+                    let got = one::<i64>(&format!("SELECT count(t) FROM {schema}.\"{ident}\" t"));
+                    assert_eq!(got, expected, "{schema}.{table}");
+                }
+            }
+            // The import used exactly the types the profile suggests.
+            let mismatched = one::<i64>(&format!(
+                "SELECT count(*) FROM liteport.profile('{db}') p
+                   JOIN pg_attribute a ON a.attrelid = format('shared_inferred_{db}.%I', p.table_name)::regclass AND a.attname = p.column_name
+                  WHERE format_type(a.atttypid, a.atttypmod) <> (SELECT format_type(p.suggested_type::regtype, NULL))"
+            ));
+            assert_eq!(mismatched, 0, "{db}");
+        }
+    }
+
+    #[pg_test]
+    fn inferred_import_reads_messy_columns_with_their_options() {
+        let path = fixture(
+            "messy_infer",
+            "CREATE TABLE e(id INTEGER PRIMARY KEY, at DATETIME, flag BOOLEAN, n INTEGER);
+             INSERT INTO e VALUES (1, 1700000000000, 'yes', 5), (2, 1700000000500, 'no', ''), (3, NULL, 1, 7);",
+        );
+        server("messy_infer", &path);
+        run("CREATE SCHEMA mi");
+        run("IMPORT FOREIGN SCHEMA main FROM SERVER messy_infer INTO mi OPTIONS (types 'inferred')");
+        assert_eq!(one::<String>("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'mi.e'::regclass AND attname = 'at'"), "timestamp without time zone");
+        assert_eq!(one::<String>("SELECT array_to_string(attfdwoptions, ',') FROM pg_attribute WHERE attrelid = 'mi.e'::regclass AND attname = 'at'"), "epoch_unit=ms");
+        assert_eq!(one::<String>("SELECT array_to_string(attfdwoptions, ',') FROM pg_attribute WHERE attrelid = 'mi.e'::regclass AND attname = 'n'"), "empty_as_null=true");
+        assert_eq!(one::<String>("SELECT string_agg(concat_ws('/', id, at, flag, n), ' ' ORDER BY id) FROM mi.e"), "1/2023-11-14 22:13:20/t/5 2/2023-11-14 22:13:20.5/f 3/t/7");
+    }
 }

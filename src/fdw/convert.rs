@@ -6,6 +6,8 @@
 //! which needs Postgres.
 
 use crate::error::{ConversionKind, ValueError};
+use crate::fdw::options::ColumnConversion;
+use crate::types::datetime::EpochUnit;
 use crate::types::{datetime, scalar};
 use pgrx::pg_sys::{self, Datum};
 use pgrx::{IntoDatum, PgTryBuilder};
@@ -24,9 +26,11 @@ pub enum Target {
     Bpchar { len: Option<usize> },
     Bytea,
     Bool,
-    Date,
-    Timestamp,
-    Timestamptz,
+    Date { epoch: EpochRule },
+    Timestamp { epoch: EpochRule },
+    /// `zone`: a text Datum naming the zone of naive timestamps (column option
+    /// `timezone`), allocated once for the scan; None means the session's TimeZone.
+    Timestamptz { epoch: EpochRule, zone: Option<Datum> },
     Time,
     Uuid,
     Json,
@@ -36,8 +40,25 @@ pub enum Target {
     ByInputFunction { finfo: Box<pg_sys::FmgrInfo>, typioparam: pg_sys::Oid, typmod: i32 },
 }
 
+/// How numbers in a date/time column are read: the column's `epoch_unit` (default
+/// `auto`: seconds, milliseconds or microseconds by magnitude, so epoch milliseconds
+/// never turn silently into the year 55,000), and whether it was set explicitly (then
+/// numeric text counts in that unit too).
+#[derive(Debug, Clone, Copy)]
+pub struct EpochRule {
+    pub unit: EpochUnit,
+    pub numeric_text: bool,
+}
+
+impl EpochRule {
+    fn from(conversion: &ColumnConversion) -> EpochRule {
+        EpochRule { unit: conversion.epoch_unit.unwrap_or(EpochUnit::Auto), numeric_text: conversion.epoch_unit.is_some() }
+    }
+}
+
 impl Target {
-    pub unsafe fn for_type(typoid: pg_sys::Oid, typmod: i32) -> Target {
+    pub unsafe fn for_type(typoid: pg_sys::Oid, typmod: i32, conversion: &ColumnConversion) -> Target {
+        let epoch = EpochRule::from(conversion);
         use pg_sys::BuiltinOid::*;
         let varchar_len = || (typmod >= pg_sys::VARHDRSZ as i32).then(|| (typmod - pg_sys::VARHDRSZ as i32) as usize);
         match pg_sys::BuiltinOid::from_u32(typoid.to_u32()) {
@@ -52,9 +73,12 @@ impl Target {
             Ok(BPCHAROID) => Target::Bpchar { len: varchar_len() },
             Ok(BYTEAOID) => Target::Bytea,
             Ok(BOOLOID) => Target::Bool,
-            Ok(DATEOID) => Target::Date,
-            Ok(TIMESTAMPOID) => Target::Timestamp,
-            Ok(TIMESTAMPTZOID) => Target::Timestamptz,
+            Ok(DATEOID) => Target::Date { epoch },
+            Ok(TIMESTAMPOID) => Target::Timestamp { epoch },
+            Ok(TIMESTAMPTZOID) => Target::Timestamptz {
+                epoch,
+                zone: conversion.timezone.as_deref().map(|z| unsafe { varlena_datum(z.as_bytes()) }),
+            },
             Ok(TIMEOID) => Target::Time,
             Ok(UUIDOID) => Target::Uuid,
             Ok(JSONOID) => Target::Json,
@@ -160,7 +184,7 @@ unsafe fn palloc_cstring(s: &str) -> *mut std::ffi::c_char {
 /// Run a Postgres function that may raise an ERROR for a bad value, and turn that
 /// ERROR into a ValueError so the scan can report the row it came from. Safe because
 /// the caller always raises an ERROR in turn: nothing continues past a caught error.
-fn catching_postgres_errors(f: impl FnOnce() -> Datum + std::panic::UnwindSafe) -> Result<Datum, ValueError> {
+pub(crate) fn catching_postgres_errors(f: impl FnOnce() -> Datum + std::panic::UnwindSafe) -> Result<Datum, ValueError> {
     PgTryBuilder::new(move || Ok(f()))
         .catch_others(|e| match e {
             pgrx::pg_sys::panic::CaughtError::PostgresError(report) | pgrx::pg_sys::panic::CaughtError::ErrorReport(report) => {
@@ -179,12 +203,29 @@ unsafe fn call3(f: unsafe fn(pg_sys::FunctionCallInfo) -> Datum, a: Datum, b: Da
     unsafe { pgrx::fcinfo::direct_function_call_as_datum(f, &[Some(a), Some(b), Some(c)]).expect("strict function returned NULL") }
 }
 
-fn timestamp_usecs(cell: &Cell) -> Result<i64, ValueError> {
+/// Numeric text in a column with an explicit epoch_unit: the number it spells.
+fn epoch_text_usecs(text: &str, unit: EpochUnit) -> Option<Result<i64, ValueError>> {
+    if let Ok(v) = scalar::parse_int(text) {
+        return Some(datetime::epoch_int_to_usecs(v, unit));
+    }
+    if scalar::is_numeric_literal(text) {
+        return Some(scalar::parse_float(text).and_then(|v| datetime::epoch_real_to_usecs(v, unit)));
+    }
+    None
+}
+
+fn timestamp_usecs(cell: &Cell, epoch: EpochRule) -> Result<i64, ValueError> {
     match cell.class {
-        ffi::SQLITE_INTEGER => datetime::epoch_seconds_to_usecs(cell.integer()),
-        ffi::SQLITE_FLOAT => datetime::epoch_real_seconds_to_usecs(cell.real()),
+        ffi::SQLITE_INTEGER => datetime::epoch_int_to_usecs(cell.integer(), epoch.unit),
+        ffi::SQLITE_FLOAT => datetime::epoch_real_to_usecs(cell.real(), epoch.unit),
         ffi::SQLITE_TEXT => {
-            let ts = datetime::parse_timestamp(&cell.text()?)?;
+            let text = cell.text()?;
+            if epoch.numeric_text {
+                if let Some(result) = epoch_text_usecs(&text, epoch.unit) {
+                    return result;
+                }
+            }
+            let ts = datetime::parse_timestamp(&text)?;
             // Text with an offset names an instant: store it as UTC, as SQLite's own
             // datetime() does, rather than dropping the offset.
             datetime::check_timestamp_range(ts.utc_usecs().unwrap_or(ts.local_usecs))
@@ -306,24 +347,42 @@ impl Target {
                 };
                 Ok(v.into_datum().unwrap())
             }
-            Target::Date => {
+            Target::Date { epoch } => {
+                let epoch = *epoch;
                 let days = match class {
-                    ffi::SQLITE_TEXT => datetime::parse_date(&cell.text()?)?,
-                    _ => datetime::usecs_to_date(timestamp_usecs(cell)?)?,
+                    ffi::SQLITE_TEXT if !(epoch.numeric_text && scalar::is_numeric_literal(&cell.text()?)) => {
+                        datetime::parse_date(&cell.text()?)?
+                    }
+                    _ => datetime::usecs_to_date(timestamp_usecs(cell, epoch)?)?,
                 };
                 Ok(Datum::from(days))
             }
-            Target::Timestamp => Ok(Datum::from(timestamp_usecs(cell)?)),
-            Target::Timestamptz => {
+            Target::Timestamp { epoch } => Ok(Datum::from(timestamp_usecs(cell, *epoch)?)),
+            Target::Timestamptz { epoch, zone } => {
+                let (epoch, zone) = (*epoch, *zone);
                 if class == ffi::SQLITE_TEXT {
-                    let ts = datetime::parse_timestamp(&cell.text()?)?;
-                    if ts.offset_secs.is_none() {
-                        // A naive timestamp means wall-clock time in the session's TimeZone.
-                        let local = datetime::check_timestamp_range(ts.local_usecs)?;
-                        return catching_postgres_errors(|| unsafe { call1(pg_sys::timestamp_timestamptz, Datum::from(local)) });
+                    let text = cell.text()?;
+                    let numeric = epoch.numeric_text && scalar::is_numeric_literal(&text);
+                    if !numeric {
+                        let ts = datetime::parse_timestamp(&text)?;
+                        if ts.offset_secs.is_none() {
+                            // A naive timestamp is wall-clock time in the column's
+                            // `timezone`, else in the session's TimeZone.
+                            let local = datetime::check_timestamp_range(ts.local_usecs)?;
+                            return catching_postgres_errors(|| unsafe {
+                                match zone {
+                                    Some(zone) => pgrx::fcinfo::direct_function_call_as_datum(
+                                        pg_sys::timestamp_zone,
+                                        &[Some(zone), Some(Datum::from(local))],
+                                    )
+                                    .expect("timestamp_zone is strict"),
+                                    None => call1(pg_sys::timestamp_timestamptz, Datum::from(local)),
+                                }
+                            });
+                        }
                     }
                 }
-                Ok(Datum::from(timestamp_usecs(cell)?))
+                Ok(Datum::from(timestamp_usecs(cell, epoch)?))
             }
             Target::Time => match class {
                 ffi::SQLITE_TEXT => Ok(Datum::from(datetime::parse_time(&cell.text()?)?)),

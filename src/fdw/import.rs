@@ -6,7 +6,7 @@ use super::plan::server_source;
 use crate::error::{LiteportError, OrReport};
 use crate::sqlite::connection::connection_for;
 use crate::sqlite::schema::{self, RelationKind};
-use crate::types::declared::postgres_type_for;
+use crate::types::declared::{postgres_type_for, raw_type_for, TypesMode};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 use std::ffi::CString;
@@ -27,8 +27,12 @@ pub unsafe extern "C-unwind" fn import_foreign_schema(
                 format!("liteport server \"{server_name}\": a SQLite file has one schema, \"main\"; there is no \"{remote_schema}\"")
             );
         }
-        if let Some((name, _)) = def_elems((*stmt).options).into_iter().next() {
-            LiteportError::InvalidOption { name, valid: vec![] }.report();
+        let mut mode = TypesMode::Declared;
+        for (name, value) in def_elems((*stmt).options) {
+            match name.as_str() {
+                "types" => mode = TypesMode::parse(&value).or_report(),
+                _ => LiteportError::InvalidOption { name, valid: vec!["types"] }.report(),
+            }
         }
         let listed: Vec<String> = list_ptrs((*stmt).table_list)
             .into_iter()
@@ -63,19 +67,31 @@ pub unsafe extern "C-unwind" fn import_foreign_schema(
                     continue;
                 }
             };
+            // A view column computed by an expression, or a virtual table's column
+            // (FTS), has no declared type at all; text reads any number or string it
+            // yields, bytea would not.
+            let typeless_is_text = matches!(rel.kind, RelationKind::View | RelationKind::Virtual);
+            let suggestions = match mode {
+                TypesMode::Inferred => Some(
+                    crate::profile::function::profile_relation(&conn, &rel)
+                        .unwrap_or_else(|e| e.report())
+                        .into_iter()
+                        .map(|p| p.suggestion)
+                        .collect::<Vec<_>>(),
+                ),
+                _ => None,
+            };
             let import_columns: Vec<ImportColumn> = columns
                 .iter()
-                .map(|c| ImportColumn {
-                    name: c.name.clone(),
-                    // A view column computed by an expression, or a virtual table's
-                    // column (FTS), has no declared type at all; text reads any number
-                    // or string it yields, bytea would not.
-                    pg_type: if matches!(rel.kind, RelationKind::View | RelationKind::Virtual) && c.declared_type.trim().is_empty() {
-                        "text".into()
-                    } else {
-                        postgres_type_for(&c.declared_type)
-                    },
-                    not_null: schema::never_null(rel.kind, &columns, c),
+                .enumerate()
+                .map(|(i, c)| {
+                    let (pg_type, options) = match (&suggestions, mode) {
+                        (Some(s), _) => (s[i].pg_type.clone(), s[i].options.clone()),
+                        (None, TypesMode::Text) => (raw_type_for(&c.declared_type), vec![]),
+                        _ if typeless_is_text && c.declared_type.trim().is_empty() => ("text".into(), vec![]),
+                        _ => (postgres_type_for(&c.declared_type), vec![]),
+                    };
+                    ImportColumn { name: c.name.clone(), pg_type, not_null: schema::never_null(rel.kind, &columns, c), options }
                 })
                 .collect();
             let sql = create_foreign_table(&local_schema, &server_name, &rel.name, &import_columns);

@@ -8,6 +8,8 @@ pub struct ImportColumn {
     pub name: String,
     pub pg_type: String,
     pub not_null: bool,
+    /// Conversion options (epoch_unit, empty_as_null, ...) the type needs.
+    pub options: Vec<(String, String)>,
 }
 
 /// A Postgres identifier, always quoted, so that case, spaces, quotes and reserved
@@ -33,8 +35,13 @@ pub fn create_foreign_table(local_schema: &str, server: &str, table: &str, colum
         .iter()
         .map(|c| {
             let mut def = format!("{} {}", pg_ident(&c.name), c.pg_type);
+            let mut options: Vec<String> = Vec::new();
             if c.name.len() > MAX_IDENTIFIER_BYTES {
-                def.push_str(&format!(" OPTIONS (column_name {})", pg_literal(&c.name)));
+                options.push(format!("column_name {}", pg_literal(&c.name)));
+            }
+            options.extend(c.options.iter().map(|(k, v)| format!("{k} {}", pg_literal(v))));
+            if !options.is_empty() {
+                def.push_str(&format!(" OPTIONS ({})", options.join(", ")));
             }
             if c.not_null {
                 def.push_str(" NOT NULL");
@@ -69,8 +76,8 @@ mod tests {
             "my server",
             "Order Details",
             &[
-                ImportColumn { name: "select".into(), pg_type: "bigint".into(), not_null: true },
-                ImportColumn { name: "Mixed\"Case".into(), pg_type: "text".into(), not_null: false },
+                ImportColumn { name: "select".into(), pg_type: "bigint".into(), not_null: true, options: vec![] },
+                ImportColumn { name: "Mixed\"Case".into(), pg_type: "text".into(), not_null: false, options: vec![] },
             ],
         );
         assert_eq!(
@@ -80,9 +87,15 @@ mod tests {
     }
 
     #[test]
+    fn conversion_options_follow_the_type() {
+        let c = ImportColumn { name: "at".into(), pg_type: "timestamp".into(), not_null: false, options: vec![("epoch_unit".into(), "ms".into())] };
+        assert!(create_foreign_table("s", "srv", "t", &[c]).contains("\"at\" timestamp OPTIONS (epoch_unit 'ms')"));
+    }
+
+    #[test]
     fn long_names_keep_the_full_sqlite_name() {
         let long = "c".repeat(70);
-        let sql = create_foreign_table("s", "srv", "t", &[ImportColumn { name: long.clone(), pg_type: "text".into(), not_null: false }]);
+        let sql = create_foreign_table("s", "srv", "t", &[ImportColumn { name: long.clone(), pg_type: "text".into(), not_null: false, options: vec![] }]);
         assert!(sql.contains(&format!("OPTIONS (column_name '{long}')")), "{sql}");
     }
 }

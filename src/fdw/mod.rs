@@ -10,3 +10,4 @@ pub mod nodes;
 pub mod options;
 pub mod plan;
 pub mod scan;
+pub mod server;

@@ -3,6 +3,8 @@
 
 use crate::error::{LiteportError, Result};
 use crate::sqlite::connection::SourceOptions;
+use crate::types::datetime::EpochUnit;
+use crate::types::scalar;
 
 /// The catalog an option list belongs to, as Postgres tells the validator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +24,7 @@ impl OptionContext {
             OptionContext::Wrapper | OptionContext::UserMapping => &[],
             OptionContext::Server => &["database", "busy_timeout_ms"],
             OptionContext::ForeignTable => &["table"],
-            OptionContext::Column => &["column_name"],
+            OptionContext::Column => &["column_name", "epoch_unit", "empty_as_null", "timezone"],
         }
     }
 }
@@ -42,6 +44,9 @@ pub fn validate(context: OptionContext, options: &[(String, String)]) -> Result<
             "busy_timeout_ms" => {
                 parse_busy_timeout(value)?;
             }
+            "epoch_unit" | "empty_as_null" | "timezone" => {
+                column_conversion(&[(name.clone(), value.clone())])?;
+            }
             _ => {}
         }
     }
@@ -53,6 +58,47 @@ fn parse_busy_timeout(value: &str) -> Result<i32> {
         name: "busy_timeout_ms".into(),
         reason: format!("\"{value}\" is not a whole number of milliseconds between 0 and 2147483647"),
     })
+}
+
+/// How one column's stored values are read: its conversion-steering column options.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ColumnConversion {
+    /// Numbers in a date/time column count this unit since the unix epoch (default
+    /// seconds); with the option set, numeric text is read the same way.
+    pub epoch_unit: Option<EpochUnit>,
+    /// An empty string reads as NULL.
+    pub empty_as_null: bool,
+    /// The zone of naive timestamps read into timestamptz (default: the session's).
+    pub timezone: Option<String>,
+}
+
+/// The conversion options among a column's options (others are ignored here).
+pub fn column_conversion(options: &[(String, String)]) -> Result<ColumnConversion> {
+    let mut conversion = ColumnConversion::default();
+    for (name, value) in options {
+        match name.as_str() {
+            "epoch_unit" => {
+                conversion.epoch_unit = Some(EpochUnit::parse(value).ok_or_else(|| LiteportError::InvalidOptionValue {
+                    name: name.clone(),
+                    reason: format!("\"{value}\" is not an epoch unit (use {})", EpochUnit::NAMES),
+                })?);
+            }
+            "empty_as_null" => {
+                conversion.empty_as_null = scalar::parse_bool(value).map_err(|_| LiteportError::InvalidOptionValue {
+                    name: name.clone(),
+                    reason: format!("\"{value}\" is not a boolean"),
+                })?;
+            }
+            "timezone" => {
+                if value.trim().is_empty() {
+                    return Err(LiteportError::InvalidOptionValue { name: name.clone(), reason: "must not be empty".into() });
+                }
+                conversion.timezone = Some(value.clone());
+            }
+            _ => {}
+        }
+    }
+    Ok(conversion)
 }
 
 /// A server's options as a SQLite source.
@@ -95,6 +141,18 @@ mod tests {
         }
         assert!(validate(OptionContext::Server, &opts(&[("database", "")])).is_err());
         assert!(validate(OptionContext::ForeignTable, &opts(&[("table", "")])).is_err());
+    }
+
+    #[test]
+    fn column_conversion_options() {
+        let c = column_conversion(&opts(&[("column_name", "x"), ("epoch_unit", "ms"), ("empty_as_null", "true"), ("timezone", "Europe/Paris")])).unwrap();
+        assert_eq!(c, ColumnConversion { epoch_unit: Some(EpochUnit::Millis), empty_as_null: true, timezone: Some("Europe/Paris".into()) });
+        assert_eq!(column_conversion(&[]).unwrap(), ColumnConversion::default());
+        for (name, bad) in [("epoch_unit", "hours"), ("empty_as_null", "maybe"), ("timezone", " ")] {
+            let err = validate(OptionContext::Column, &opts(&[(name, bad)])).unwrap_err();
+            assert!(err.to_string().contains(name), "{err}");
+        }
+        assert!(validate(OptionContext::ForeignTable, &opts(&[("epoch_unit", "s")])).is_err());
     }
 
     #[test]

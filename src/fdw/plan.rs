@@ -24,6 +24,8 @@ pub struct PlanData {
     pub column_names: Vec<String>,
     /// The SELECT list ends with the rowid, to name rows in errors.
     pub has_rowid: bool,
+    /// Each fetched column's conversion options, in the same order.
+    pub conversions: Vec<options::ColumnConversion>,
 }
 
 impl PlanData {
@@ -43,13 +45,23 @@ impl PlanData {
             list = pg_sys::lappend(list, attnums as *mut _);
             list = pg_sys::lappend(list, names as *mut _);
             list = pg_sys::lappend(list, pg_sys::makeInteger(self.has_rowid as i32) as *mut _);
+            // Per column: [epoch unit or "", empty_as_null 0/1, timezone or ""].
+            let mut conversions = std::ptr::null_mut();
+            for c in &self.conversions {
+                let mut item = std::ptr::null_mut();
+                item = pg_sys::lappend(item, make_string(c.epoch_unit.map(|u| u.name()).unwrap_or("")));
+                item = pg_sys::lappend(item, pg_sys::makeInteger(c.empty_as_null as i32) as *mut _);
+                item = pg_sys::lappend(item, make_string(c.timezone.as_deref().unwrap_or("")));
+                conversions = pg_sys::lappend(conversions, item as *mut _);
+            }
+            list = pg_sys::lappend(list, conversions as *mut _);
             list
         }
     }
 
     pub unsafe fn from_list(list: *mut pg_sys::List) -> PlanData {
         let items = unsafe { list_ptrs(list) };
-        assert_eq!(items.len(), 5, "liteport plan data has five items");
+        assert_eq!(items.len(), 6, "liteport plan data has six items");
         unsafe {
             PlanData {
                 sql: string_value(items[0]),
@@ -57,6 +69,19 @@ impl PlanData {
                 attnums: list_ints(items[2] as *mut pg_sys::List),
                 column_names: list_ptrs(items[3] as *mut pg_sys::List).into_iter().map(|p| string_value(p)).collect(),
                 has_rowid: integer_value(items[4]) != 0,
+                conversions: list_ptrs(items[5] as *mut pg_sys::List)
+                    .into_iter()
+                    .map(|item| {
+                        let parts = list_ptrs(item as *mut pg_sys::List);
+                        let unit = string_value(parts[0]);
+                        let zone = string_value(parts[2]);
+                        options::ColumnConversion {
+                            epoch_unit: crate::types::datetime::EpochUnit::parse(&unit),
+                            empty_as_null: integer_value(parts[1]) != 0,
+                            timezone: (!zone.is_empty()).then_some(zone),
+                        }
+                    })
+                    .collect(),
             }
         }
     }
@@ -111,7 +136,11 @@ impl ForeignTarget {
 fn estimate_rows(conn: &SqliteConnection, table: &str, rowid: Option<&str>) -> f64 {
     const DEFAULT_ROWS: f64 = 1000.0;
     let Some(alias) = rowid else { return DEFAULT_ROWS };
-    let sql = format!("SELECT max({alias}) - min({alias}) + 1 FROM {}", deparse::sqlite_ident(table));
+    // Two scalar subqueries, not one SELECT of both: SQLite answers a lone max() or
+    // min() of the rowid from the b-tree's edge, but max() and min() together scan
+    // every row (the full-table scan planning then paid for doubled count(*)).
+    let table = deparse::sqlite_ident(table);
+    let sql = format!("SELECT (SELECT max({alias}) FROM {table}) - (SELECT min({alias}) FROM {table}) + 1");
     match conn.db().query_row(&sql, [], |r| r.get::<_, Option<i64>>(0)) {
         Ok(Some(n)) if n > 0 => n as f64,
         Ok(_) => 1.0,
@@ -232,15 +261,21 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
         let attrs = (*tupdesc).attrs.as_slice(natts as usize);
         let mut attnums = Vec::new();
         let mut column_names = Vec::new();
+        let mut conversions = Vec::new();
         for attnum in needed_attnums(baserel, natts) {
             let attr = &attrs[attnum as usize - 1];
             if attr.attisdropped {
                 continue;
             }
-            let name = option_value(pg_sys::GetForeignColumnOptions(foreigntableid, attnum as i16), "column_name")
+            let column_options = def_elems(pg_sys::GetForeignColumnOptions(foreigntableid, attnum as i16));
+            let name = column_options
+                .iter()
+                .find(|(k, _)| k == "column_name")
+                .map(|(_, v)| v.clone())
                 .unwrap_or_else(|| cstr_to_string(attr.attname.data.as_ptr()));
             attnums.push(attnum);
             column_names.push(name);
+            conversions.push(options::column_conversion(&column_options).or_report());
         }
         pg_sys::table_close(rel, pg_sys::NoLock as i32);
 
@@ -251,6 +286,7 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
             attnums,
             column_names,
             has_rowid: rowid.is_some(),
+            conversions,
         };
         // No pushdown yet: every qual is checked locally.
         let local_quals = pg_sys::extract_actual_clauses(scan_clauses, false);

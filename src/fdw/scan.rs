@@ -47,6 +47,8 @@ struct ScanColumn {
     tuple_index: usize,
     sqlite_name: String,
     target: Target,
+    /// Column option `empty_as_null`: an empty TEXT value reads as NULL.
+    empty_as_null: bool,
     type_name: String,
 }
 
@@ -81,7 +83,8 @@ impl ScanState {
                     result_index: i as c_int,
                     tuple_index: attnum as usize - 1,
                     sqlite_name: name.clone(),
-                    target: unsafe { Target::for_type(attr.atttypid, attr.atttypmod) },
+                    target: unsafe { Target::for_type(attr.atttypid, attr.atttypmod, &plan.conversions[i]) },
+                    empty_as_null: plan.conversions[i].empty_as_null,
                     type_name,
                 }
             })
@@ -128,7 +131,9 @@ impl ScanState {
         for i in 0..self.columns.len() {
             let col = &mut self.columns[i];
             let class = unsafe { ffi::sqlite3_column_type(stmt, col.result_index) };
-            if class == ffi::SQLITE_NULL {
+            if class == ffi::SQLITE_NULL
+                || (col.empty_as_null && class == ffi::SQLITE_TEXT && unsafe { ffi::sqlite3_column_bytes(stmt, col.result_index) } == 0)
+            {
                 continue;
             }
             let cell = Cell { stmt, index: col.result_index, class };

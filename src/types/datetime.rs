@@ -197,23 +197,104 @@ pub fn check_timestamp_range(usecs: i64) -> Result<i64, ValueError> {
 
 /// Unix epoch seconds (an SQLite INTEGER) → µs since 2000-01-01 UTC.
 pub fn epoch_seconds_to_usecs(secs: i64) -> Result<i64, ValueError> {
-    secs.checked_mul(USECS_PER_SEC)
-        .and_then(|u| u.checked_sub(UNIX_TO_PG_EPOCH_USECS))
-        .ok_or_else(|| ValueError::new(ConversionKind::DatetimeOverflow, "timestamp out of range"))
-        .and_then(check_timestamp_range)
+    epoch_int_to_usecs(secs, EpochUnit::Seconds)
 }
 
 /// Unix epoch seconds with a fraction (an SQLite REAL) → µs since 2000-01-01 UTC,
 /// rounded to the microsecond.
 pub fn epoch_real_seconds_to_usecs(secs: f64) -> Result<i64, ValueError> {
-    if !secs.is_finite() {
-        return Err(ValueError::new(ConversionKind::DatetimeOverflow, "timestamp out of range"));
+    epoch_real_to_usecs(secs, EpochUnit::Seconds)
+}
+
+/// How a number stored in a date/time column counts time since the unix epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpochUnit {
+    Seconds,
+    Millis,
+    Micros,
+    /// Julian day number, as SQLite's `julianday()` stores it (days since noon UTC,
+    /// 24 November 4714 BC); rounded to the millisecond as SQLite's own functions do.
+    Julian,
+    /// Seconds, milliseconds or microseconds, told apart by magnitude (see `resolve`).
+    Auto,
+}
+
+/// |value| below this is seconds under `auto` (up to the year 5138).
+pub const AUTO_MILLIS_FROM: f64 = 1e11;
+/// |value| from this on is microseconds under `auto` (ms would be past the year 5138).
+pub const AUTO_MICROS_FROM: f64 = 1e14;
+const UNIX_EPOCH_JULIAN_DAY: f64 = 2_440_587.5;
+
+impl EpochUnit {
+    pub const NAMES: &'static str = "s, ms, us, julian or auto";
+
+    pub fn parse(name: &str) -> Option<EpochUnit> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "s" | "sec" | "seconds" => Some(EpochUnit::Seconds),
+            "ms" | "milliseconds" => Some(EpochUnit::Millis),
+            "us" | "microseconds" => Some(EpochUnit::Micros),
+            "julian" => Some(EpochUnit::Julian),
+            "auto" => Some(EpochUnit::Auto),
+            _ => None,
+        }
     }
-    let usecs = (secs * USECS_PER_SEC as f64).round();
-    if usecs.abs() >= 9.2e18 {
-        return Err(ValueError::new(ConversionKind::DatetimeOverflow, "timestamp out of range"));
+
+    pub fn name(self) -> &'static str {
+        match self {
+            EpochUnit::Seconds => "s",
+            EpochUnit::Millis => "ms",
+            EpochUnit::Micros => "us",
+            EpochUnit::Julian => "julian",
+            EpochUnit::Auto => "auto",
+        }
     }
-    check_timestamp_range(usecs as i64 - UNIX_TO_PG_EPOCH_USECS)
+
+    /// `Auto` made concrete for one value: seconds below 1e11, milliseconds below
+    /// 1e14, microseconds above (by absolute value). Julian days are never guessed.
+    pub fn resolve(self, value: f64) -> EpochUnit {
+        match self {
+            EpochUnit::Auto if value.abs() < AUTO_MILLIS_FROM => EpochUnit::Seconds,
+            EpochUnit::Auto if value.abs() < AUTO_MICROS_FROM => EpochUnit::Millis,
+            EpochUnit::Auto => EpochUnit::Micros,
+            unit => unit,
+        }
+    }
+}
+
+fn timestamp_overflow() -> ValueError {
+    ValueError::new(ConversionKind::DatetimeOverflow, "timestamp out of range")
+}
+
+/// An integer epoch value in `unit` → µs since 2000-01-01 UTC, exact.
+pub fn epoch_int_to_usecs(value: i64, unit: EpochUnit) -> Result<i64, ValueError> {
+    let unix_usecs = match unit.resolve(value as f64) {
+        EpochUnit::Seconds => value.checked_mul(USECS_PER_SEC),
+        EpochUnit::Millis => value.checked_mul(1000),
+        EpochUnit::Micros => Some(value),
+        _ => return epoch_real_to_usecs(value as f64, unit),
+    };
+    unix_usecs
+        .and_then(|u| u.checked_sub(UNIX_TO_PG_EPOCH_USECS))
+        .ok_or_else(timestamp_overflow)
+        .and_then(check_timestamp_range)
+}
+
+/// A fractional epoch value in `unit` → µs since 2000-01-01 UTC, rounded to the
+/// microsecond (Julian days: to the millisecond, as SQLite's datetime() does).
+pub fn epoch_real_to_usecs(value: f64, unit: EpochUnit) -> Result<i64, ValueError> {
+    if !value.is_finite() {
+        return Err(timestamp_overflow());
+    }
+    let unix_usecs = match unit.resolve(value) {
+        EpochUnit::Seconds => (value * USECS_PER_SEC as f64).round(),
+        EpochUnit::Millis => (value * 1000.0).round(),
+        EpochUnit::Micros => value.round(),
+        _ => ((value - UNIX_EPOCH_JULIAN_DAY) * 86_400_000.0).round() * 1000.0,
+    };
+    if unix_usecs.abs() >= 9.2e18 {
+        return Err(timestamp_overflow());
+    }
+    check_timestamp_range(unix_usecs as i64 - UNIX_TO_PG_EPOCH_USECS)
 }
 
 /// A timestamp known to fall on midnight → Postgres days; otherwise an error.
@@ -310,5 +391,31 @@ mod tests {
         assert_eq!(usecs_to_date(USECS_PER_DAY * 3), Ok(3));
         assert_eq!(usecs_to_date(-USECS_PER_DAY), Ok(-1));
         assert!(usecs_to_date(1).is_err());
+    }
+
+    #[test]
+    fn epoch_units() {
+        let noon_2024 = ts("2024-01-01 12:00:00").local_usecs;
+        assert_eq!(epoch_int_to_usecs(1_704_110_400, EpochUnit::Seconds), Ok(noon_2024));
+        assert_eq!(epoch_int_to_usecs(1_704_110_400_000, EpochUnit::Millis), Ok(noon_2024));
+        assert_eq!(epoch_int_to_usecs(1_704_110_400_000_000, EpochUnit::Micros), Ok(noon_2024));
+        assert_eq!(epoch_real_to_usecs(2_460_311.0, EpochUnit::Julian), Ok(noon_2024));
+        assert_eq!(epoch_int_to_usecs(2_460_311, EpochUnit::Julian), Ok(noon_2024));
+        // auto: by magnitude
+        for v in [1_704_110_400i64, 1_704_110_400_000, 1_704_110_400_000_000] {
+            assert_eq!(epoch_int_to_usecs(v, EpochUnit::Auto), Ok(noon_2024), "{v}");
+            assert_eq!(epoch_real_to_usecs(v as f64, EpochUnit::Auto), Ok(noon_2024), "{v}");
+        }
+        assert_eq!(EpochUnit::Auto.resolve(99_999_999_999.0), EpochUnit::Seconds);
+        assert_eq!(EpochUnit::Auto.resolve(-1e12), EpochUnit::Millis);
+        assert_eq!(epoch_real_to_usecs(1_704_110_400.25, EpochUnit::Seconds), Ok(noon_2024 + 250_000));
+        assert_eq!(epoch_real_to_usecs(1_704_110_400_000.5, EpochUnit::Millis), Ok(noon_2024 + 500));
+        // overflow is an error, never a wrap
+        assert!(epoch_int_to_usecs(i64::MAX, EpochUnit::Seconds).is_err());
+        assert!(epoch_int_to_usecs(i64::MIN, EpochUnit::Millis).is_err());
+        assert!(epoch_real_to_usecs(f64::INFINITY, EpochUnit::Julian).is_err());
+        assert!(epoch_real_to_usecs(1e300, EpochUnit::Micros).is_err());
+        assert_eq!(EpochUnit::parse(" MS "), Some(EpochUnit::Millis));
+        assert_eq!(EpochUnit::parse("hours"), None);
     }
 }

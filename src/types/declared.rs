@@ -75,6 +75,42 @@ pub fn postgres_type_for(declared: &str) -> String {
     }
 }
 
+/// How IMPORT FOREIGN SCHEMA (option `types`) and liteport.plan choose column types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypesMode {
+    /// From the declared type (the table above).
+    Declared,
+    /// From what the column holds (liteport.profile's suggestion).
+    Inferred,
+    /// A raw, lossless staging layer: text, and bytea for declared blobs.
+    Text,
+}
+
+impl TypesMode {
+    pub fn parse(value: &str) -> Result<TypesMode, crate::error::LiteportError> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "declared" => Ok(TypesMode::Declared),
+            "inferred" => Ok(TypesMode::Inferred),
+            "text" => Ok(TypesMode::Text),
+            _ => Err(crate::error::LiteportError::InvalidOptionValue {
+                name: "types".into(),
+                reason: format!("\"{value}\" is not one of declared, inferred, text"),
+            }),
+        }
+    }
+}
+
+/// The staging type of `types 'text'`: bytea for a column declared BLOB (its values
+/// are bytes), text for every other (any INTEGER, REAL or TEXT value reads as text
+/// exactly: integers as digits, reals as the shortest text that reads back the same).
+pub fn raw_type_for(declared: &str) -> String {
+    if !declared.trim().is_empty() && affinity(declared) == Affinity::Blob {
+        "bytea".into()
+    } else {
+        "text".into()
+    }
+}
+
 /// `(p)` or `(p,s)` from a declaration such as `NUMERIC(10, 2)`.
 fn precision_and_scale(upper: &str) -> Option<(u32, Option<u32>)> {
     let open = upper.find('(')?;

@@ -1,0 +1,65 @@
+-- Edge values, read through foreign tables: the extremes of each type are exact, what
+-- does not fit is an ERROR that says why, and nothing is truncated or turned into NULL.
+\set SHOW_CONTEXT never
+\pset null '(null)'
+SET extra_float_digits = 1;
+\! sqlite3 /tmp/liteport_regress/edge.db "CREATE TABLE n(k TEXT, i INTEGER, r REAL); INSERT INTO n VALUES ('int8 max', 9223372036854775807, NULL), ('int8 min', -9223372036854775808, NULL), ('past int4', 2147483648, NULL), ('+inf', NULL, 9e999), ('-inf', NULL, -9e999), ('-0.0', NULL, -0.0), ('1e308', NULL, 1e308), ('denormal', NULL, 4.9e-324), ('pi', NULL, 3.141592653589793);"
+\! sqlite3 /tmp/liteport_regress/edge.db "CREATE TABLE s(k TEXT, t TEXT); INSERT INTO s VALUES ('nul', CAST(x'61006263' AS TEXT)), ('latin1', CAST(x'6361fe' AS TEXT)), ('ok', 'fine'), ('2MB', hex(zeroblob(1048576)));"
+\! sqlite3 /tmp/liteport_regress/edge.db "CREATE TABLE b(k TEXT, b BLOB); INSERT INTO b VALUES ('3MB', zeroblob(3145728)), ('empty', x'');"
+\! sqlite3 /tmp/liteport_regress/edge.db "CREATE TABLE d(k TEXT, d TEXT); INSERT INTO d VALUES ('leap', '2024-02-29'), ('impossible', '2024-02-30'), ('zero', '0000-00-00');"
+-- No filter is pushed down yet, so each case reads its own SQLite view of the rows.
+\! sqlite3 /tmp/liteport_regress/edge.db "CREATE VIEW n_finite AS SELECT * FROM n WHERE k IN ('pi', '-0.0', 'denormal', '1e308'); CREATE VIEW n_inf AS SELECT * FROM n WHERE k = '+inf'; CREATE VIEW n_huge AS SELECT * FROM n WHERE k = '1e308'; CREATE VIEW s_latin AS SELECT * FROM s WHERE k = 'latin1'; CREATE VIEW s_2mb AS SELECT * FROM s WHERE k = '2MB'; CREATE VIEW d_leap AS SELECT * FROM d WHERE k = 'leap'; CREATE VIEW d_zero AS SELECT * FROM d WHERE k = 'zero';"
+CREATE SERVER edge FOREIGN DATA WRAPPER liteport OPTIONS (database '/tmp/liteport_regress/edge.db');
+-- Integers: bigint holds int8's extremes exactly; int4 refuses what is past it.
+CREATE FOREIGN TABLE n_big (k text, i bigint) SERVER edge OPTIONS (table 'n');
+SELECT k, i FROM n_big WHERE i IS NOT NULL;
+CREATE FOREIGN TABLE n_int (k text, i integer) SERVER edge OPTIONS (table 'n');
+SELECT k, i FROM n_int;
+\echo :LAST_ERROR_SQLSTATE
+-- Reals: double precision holds ±Infinity, -0, 1e308 and denormals bit for bit.
+CREATE FOREIGN TABLE n_float (k text, r double precision) SERVER edge OPTIONS (table 'n');
+SELECT k, r, r::text AS as_text FROM n_float WHERE r IS NOT NULL;
+-- real (float4) refuses what does not fit rather than rounding to Infinity or 0.
+CREATE FOREIGN TABLE n_float4 (k text, r real) SERVER edge OPTIONS (table 'n_huge');
+SELECT k, r FROM n_float4;
+\echo :LAST_ERROR_SQLSTATE
+-- numeric holds every finite real exactly (shortest round-trip digits); Infinity is refused.
+CREATE FOREIGN TABLE n_num (k text, r numeric) SERVER edge OPTIONS (table 'n_finite');
+-- (SQLite itself stores -0.0 in a REAL column as the integer 0: the sign is gone before we read it.)
+SELECT k, r::float8 AS back_to_double, r::float8::text::numeric = r AS round_trips, length(r::text) AS digits FROM n_num;
+CREATE FOREIGN TABLE n_num_inf (k text, r numeric) SERVER edge OPTIONS (table 'n_inf');
+SELECT k, r FROM n_num_inf;
+\echo :LAST_ERROR_SQLSTATE
+-- The same through the coercion helpers.
+SELECT liteport.to_bigint('-9223372036854775808') AS min, liteport.to_bigint('9223372036854775807') AS max;
+SELECT liteport.to_numeric('1e308') = 1e308::numeric AS exact, liteport.try_to_numeric('Infinity') AS inf;
+-- Text: a NUL byte or invalid UTF-8 is an ERROR that says so ...
+CREATE FOREIGN TABLE s_text (k text, t text) SERVER edge OPTIONS (table 's');
+SELECT k, length(t) FROM s_text;
+\echo :LAST_ERROR_SQLSTATE
+CREATE FOREIGN TABLE s_latin (k text, t text) SERVER edge OPTIONS (table 's_latin');
+SELECT k, t FROM s_latin;
+\echo :LAST_ERROR_SQLSTATE
+-- ... and the raw bytes are readable through bytea, also in the `text` staging mode.
+CREATE SCHEMA raw_edge;
+IMPORT FOREIGN SCHEMA main LIMIT TO (s) FROM SERVER edge INTO raw_edge OPTIONS (types 'text');
+SELECT k, t FROM raw_edge.s;
+\echo :LAST_ERROR_SQLSTATE
+ALTER FOREIGN TABLE raw_edge.s ALTER COLUMN t TYPE bytea;
+SELECT k, length(t) AS bytes, CASE WHEN length(t) < 10 THEN t END AS raw FROM raw_edge.s ORDER BY k;
+SELECT liteport.to_boolean(convert_from('\x74'::bytea, 'UTF8'));
+-- Large values arrive whole: a 2 MB text and a 3 MB blob.
+CREATE FOREIGN TABLE s_big (k text, t text) SERVER edge OPTIONS (table 's_2mb');
+SELECT length(t), t = repeat('0', 2097152) AS exact FROM s_big;
+CREATE FOREIGN TABLE b_big (k text, b bytea) SERVER edge OPTIONS (table 'b');
+SELECT k, length(b), CASE WHEN k = '3MB' THEN md5(b) = md5(decode(repeat('00', 3145728), 'hex')) END AS exact FROM b_big ORDER BY k;
+-- Dates: leap days are dates, impossible ones are errors, never guesses.
+CREATE FOREIGN TABLE d_leap (k text, d date) SERVER edge OPTIONS (table 'd_leap');
+SELECT k, d FROM d_leap;
+CREATE FOREIGN TABLE d_date (k text, d date) SERVER edge OPTIONS (table 'd');
+SELECT k, d FROM d_date;
+\echo :LAST_ERROR_SQLSTATE
+CREATE FOREIGN TABLE d_zero (k text, d timestamp) SERVER edge OPTIONS (table 'd_zero');
+SELECT k, d FROM d_zero;
+\echo :LAST_ERROR_SQLSTATE
+SELECT d, liteport.try_to_date(d) FROM (VALUES ('0000-00-00'), ('2024-02-30'), ('2024-02-29')) v(d);

@@ -90,7 +90,7 @@ median() { sort -n | awk '{v[NR] = $1} END {printf "%.1f", v[int((NR + 1) / 2)]}
 # time_sql STATEMENT [SETUP]: median server-side milliseconds of STATEMENT over
 # REPEATS runs in one session (after one warm-up run), SETUP before each run.
 time_sql() {
-    local statement=$1 setup=${2:-} script=""
+    local statement=$1 setup=${2:-} script="" REPEATS=${REPEATS}
     local quoted=${statement//\'/\'\'}
     for ((n = 0; n <= REPEATS; n++)); do
         [[ -n $setup ]] && script+="$setup;"$'\n'
@@ -172,6 +172,10 @@ R[fid_liteport]=$(compare bench target)
 R[fid_csv]=$(compare bench csv_target)
 R[fid_pgloader]=$(compare pgloader bench)
 
+log "liteport.profile of the 1M-row table"
+R[profile]=$(REPEATS=3 time_sql "SELECT count(*) FROM liteport.profile('s1m', 'bench')")
+log "  ${R[profile]} ms"
+
 log "backend peak memory (VmHWM) by rows scanned"
 vmhwm() {
     psql_bench -c "$1" -c "SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmHWM:\\s+(\\d+)'))[1]" | tail -1
@@ -209,6 +213,7 @@ table=$(cat <<EOF
 | Copy, \`INSERT INTO target SELECT * FROM foreign\` vs the same from a native table | ${R[copy_liteport]} ms | ${R[copy_native]} ms | $(ratio "${R[copy_liteport]}" "${R[copy_native]}") | $(rate 1000000 "${R[copy_liteport]}") |
 | Copy vs \`sqlite3 -csv \| psql \\\\copy\` (end to end) | ${R[copy_liteport]} ms | ${R[copy_csv]} ms | $(ratio "${R[copy_liteport]}" "${R[copy_csv]}") | |
 | Copy vs pgloader (end to end, creates its own table) | ${R[copy_liteport]} ms | ${R[copy_pgloader]} ms | $(ratio "${R[copy_liteport]}" "${R[copy_pgloader]}") | |
+| \`liteport.profile\` of the 1M-row table (9 columns, one pass) | ${R[profile]} ms | | | $(rate 1000000 "${R[profile]}") |
 | liteport.migrate + liteport.verify | ${R[migrate]} | | | |
 | Incremental sync of 1,000 changed rows | ${R[sync]} | | | |
 

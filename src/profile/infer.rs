@@ -200,8 +200,8 @@ mod tests {
         assert_eq!(infer_values("DATETIME", &[I(1_700_000_000)]).options[0].1, "s");
         assert_eq!(infer_values("DATE", &[R(2_460_311.5)]).options[0].1, "julian");
         assert_eq!(infer_values("DATETIME", &[T(b"2024-01-01 10:00:00"), I(1_700_000_000)]).pg_type, "timestamp");
-        // Mixed units fit no single unit: text keeps them.
-        assert_eq!(infer_values("DATETIME", &[I(1_700_000_000), I(1_700_000_000_000)]).pg_type, "text");
+        // Mixed units fit no single unit: they stay numbers.
+        assert_eq!(infer_values("DATETIME", &[I(1_700_000_000), I(1_700_000_000_000)]).pg_type, "bigint");
         // An INTEGER column of epochs stays an integer: only the declared type says "time".
         assert_eq!(infer_values("INTEGER", &[I(1_700_000_000)]).pg_type, "bigint");
     }

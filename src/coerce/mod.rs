@@ -17,17 +17,25 @@ pub enum Moment {
     Epoch(i64),
 }
 
+/// Numeric text as an epoch number in `unit` → µs since 2000-01-01 UTC; None when
+/// the text is not a number. Shared with the scan (columns with an `epoch_unit`).
+pub fn epoch_text_usecs(text: &str, unit: EpochUnit) -> Option<Result<i64, ValueError>> {
+    if let Ok(v) = scalar::parse_int(text) {
+        return Some(datetime::epoch_int_to_usecs(v, unit));
+    }
+    if scalar::is_numeric_literal(text) {
+        return Some(scalar::parse_float(text).and_then(|v| datetime::epoch_real_to_usecs(v, unit)));
+    }
+    None
+}
+
 /// Numeric text is an epoch number in `unit` (`auto`: by magnitude); anything else
 /// must be an ISO-8601 date or timestamp.
 pub fn moment(text: &str, unit: EpochUnit) -> Result<Moment, ValueError> {
-    if let Ok(v) = scalar::parse_int(text) {
-        return datetime::epoch_int_to_usecs(v, unit).map(Moment::Epoch);
+    match epoch_text_usecs(text, unit) {
+        Some(usecs) => usecs.map(Moment::Epoch),
+        None => datetime::parse_timestamp(text).map(Moment::Iso),
     }
-    if scalar::is_numeric_literal(text) {
-        let v = scalar::parse_float(text)?;
-        return datetime::epoch_real_to_usecs(v, unit).map(Moment::Epoch);
-    }
-    datetime::parse_timestamp(text).map(Moment::Iso)
 }
 
 /// `to_timestamp`: wall-clock µs. Text with an offset becomes UTC (as SQLite's own

@@ -203,17 +203,6 @@ unsafe fn call3(f: unsafe fn(pg_sys::FunctionCallInfo) -> Datum, a: Datum, b: Da
     unsafe { pgrx::fcinfo::direct_function_call_as_datum(f, &[Some(a), Some(b), Some(c)]).expect("strict function returned NULL") }
 }
 
-/// Numeric text in a column with an explicit epoch_unit: the number it spells.
-fn epoch_text_usecs(text: &str, unit: EpochUnit) -> Option<Result<i64, ValueError>> {
-    if let Ok(v) = scalar::parse_int(text) {
-        return Some(datetime::epoch_int_to_usecs(v, unit));
-    }
-    if scalar::is_numeric_literal(text) {
-        return Some(scalar::parse_float(text).and_then(|v| datetime::epoch_real_to_usecs(v, unit)));
-    }
-    None
-}
-
 fn timestamp_usecs(cell: &Cell, epoch: EpochRule) -> Result<i64, ValueError> {
     match cell.class {
         ffi::SQLITE_INTEGER => datetime::epoch_int_to_usecs(cell.integer(), epoch.unit),
@@ -221,7 +210,7 @@ fn timestamp_usecs(cell: &Cell, epoch: EpochRule) -> Result<i64, ValueError> {
         ffi::SQLITE_TEXT => {
             let text = cell.text()?;
             if epoch.numeric_text {
-                if let Some(result) = epoch_text_usecs(&text, epoch.unit) {
+                if let Some(result) = crate::coerce::epoch_text_usecs(&text, epoch.unit) {
                     return result;
                 }
             }
@@ -349,10 +338,9 @@ impl Target {
             }
             Target::Date { epoch } => {
                 let epoch = *epoch;
-                let days = match class {
-                    ffi::SQLITE_TEXT if !(epoch.numeric_text && scalar::is_numeric_literal(&cell.text()?)) => {
-                        datetime::parse_date(&cell.text()?)?
-                    }
+                let text = if class == ffi::SQLITE_TEXT { Some(cell.text()?) } else { None };
+                let days = match text {
+                    Some(text) if !(epoch.numeric_text && scalar::is_numeric_literal(&text)) => datetime::parse_date(&text)?,
                     _ => datetime::usecs_to_date(timestamp_usecs(cell, epoch)?)?,
                 };
                 Ok(Datum::from(days))

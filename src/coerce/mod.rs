@@ -76,12 +76,6 @@ pub fn bigint(text: &str) -> Result<i64, ValueError> {
     Err(ValueError::new(ConversionKind::InvalidText, "not an integer"))
 }
 
-/// `to_uuid(bytea)`: exactly 16 bytes.
-pub fn uuid_from_bytes(bytes: &[u8]) -> Result<[u8; 16], ValueError> {
-    bytes
-        .try_into()
-        .map_err(|_| ValueError::new(ConversionKind::InvalidText, format!("a UUID blob has 16 bytes, this one {}", bytes.len())))
-}
 
 #[cfg(test)]
 mod tests {
@@ -122,11 +116,5 @@ mod tests {
         assert!(bigint("1e3").is_err());
         assert!(bigint("").is_err());
         assert!(bigint("4 2").is_err());
-    }
-
-    #[test]
-    fn uuid_blobs() {
-        assert_eq!(uuid_from_bytes(&[1; 16]), Ok([1; 16]));
-        assert!(uuid_from_bytes(&[1; 15]).unwrap_err().reason.contains("this one 15"));
     }
 }

@@ -5,7 +5,7 @@
 //! detour through Rust values, and cost one parse per call.
 
 use crate::error::{shorten_bytes_for_message, shorten_for_message, ConversionKind, ValueError};
-use crate::fdw::convert::catching_postgres_errors;
+use crate::fdw::convert::{json_from_text, naive_to_timestamptz, numeric_from_literal, uuid_datum};
 use crate::types::datetime::EpochUnit;
 use crate::types::scalar;
 use pgrx::pg_sys::{self, Datum};
@@ -128,18 +128,7 @@ unsafe fn bigint(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
 
 unsafe fn numeric(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
     let text = unsafe { text_arg(fcinfo) }?;
-    if !scalar::is_numeric_literal(text) {
-        return Err(invalid(text, ValueError::new(ConversionKind::InvalidText, "not a number")));
-    }
-    let cstr = unsafe { pg_sys::pnstrdup(text.as_ptr() as *const _, text.len()) };
-    catching_postgres_errors(|| unsafe {
-        pgrx::fcinfo::direct_function_call_as_datum(
-            pg_sys::numeric_in,
-            &[Some(Datum::from(cstr)), Some(Datum::from(pg_sys::Oid::INVALID)), Some(Datum::from(-1))],
-        )
-        .expect("numeric_in is strict")
-    })
-    .map_err(|e| invalid(text, e))
+    unsafe { numeric_from_literal(text, -1) }.map_err(|e| invalid(text, e))
 }
 
 unsafe fn timestamp(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
@@ -156,14 +145,7 @@ unsafe fn timestamptz(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
         super::Moment::Iso(ts) => match ts.utc_usecs() {
             Some(utc) => crate::types::datetime::check_timestamp_range(utc).map(Datum::from).map_err(|e| invalid(text, e)),
             // Naive text is wall-clock time in the session's TimeZone (hence STABLE).
-            None => {
-                let local = crate::types::datetime::check_timestamp_range(ts.local_usecs).map_err(|e| invalid(text, e))?;
-                catching_postgres_errors(|| unsafe {
-                    pgrx::fcinfo::direct_function_call_as_datum(pg_sys::timestamp_timestamptz, &[Some(Datum::from(local))])
-                        .expect("timestamp_timestamptz is strict")
-                })
-                .map_err(|e| invalid(text, e))
-            }
+            None => unsafe { naive_to_timestamptz(ts.local_usecs, None) }.map_err(|e| invalid(text, e)),
         },
     }
 }
@@ -174,14 +156,6 @@ unsafe fn date(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
     super::date(text, unit).map(Datum::from).map_err(|e| invalid(text, e))
 }
 
-unsafe fn uuid_datum(bytes: [u8; 16]) -> Datum {
-    unsafe {
-        let p = pg_sys::palloc(16) as *mut u8;
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, 16);
-        Datum::from(p)
-    }
-}
-
 unsafe fn uuid_text(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
     let text = unsafe { text_arg(fcinfo) }?;
     scalar::parse_uuid_text(text).map(|b| unsafe { uuid_datum(b) }).map_err(|e| invalid(text, e))
@@ -189,16 +163,12 @@ unsafe fn uuid_text(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
 
 unsafe fn uuid_bytes(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
     let bytes = unsafe { arg_bytes(fcinfo, 0) };
-    super::uuid_from_bytes(bytes).map(|b| unsafe { uuid_datum(b) }).map_err(|error| Invalid { input: describe(bytes), error })
+    scalar::uuid_from_blob(bytes).map(|b| unsafe { uuid_datum(b) }).map_err(|error| Invalid { input: describe(bytes), error })
 }
 
 unsafe fn jsonb(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
     let text = unsafe { text_arg(fcinfo) }?;
-    let cstr = unsafe { pg_sys::pnstrdup(text.as_ptr() as *const _, text.len()) };
-    catching_postgres_errors(|| unsafe {
-        pgrx::fcinfo::direct_function_call_as_datum(pg_sys::jsonb_in, &[Some(Datum::from(cstr))]).expect("jsonb_in is strict")
-    })
-    .map_err(|e| invalid(text, e))
+    unsafe { json_from_text(text, true) }.map_err(|e| invalid(text, e))
 }
 
 coercion!("to_boolean", boolean, liteport_to_boolean, pg_finfo_liteport_to_boolean, liteport_try_to_boolean, pg_finfo_liteport_try_to_boolean);

@@ -177,14 +177,14 @@ unsafe fn text_datum(s: &str, utf8_database: bool) -> Datum {
 }
 
 /// A palloc'd NUL-terminated copy, for Postgres input functions.
-unsafe fn palloc_cstring(s: &str) -> *mut std::ffi::c_char {
+pub(crate) unsafe fn palloc_cstring(s: &str) -> *mut std::ffi::c_char {
     unsafe { pg_sys::pnstrdup(s.as_ptr() as *const _, s.len()) }
 }
 
 /// Run a Postgres function that may raise an ERROR for a bad value, and turn that
 /// ERROR into a ValueError so the scan can report the row it came from. Safe because
 /// the caller always raises an ERROR in turn: nothing continues past a caught error.
-pub(crate) fn catching_postgres_errors(f: impl FnOnce() -> Datum + std::panic::UnwindSafe) -> Result<Datum, ValueError> {
+fn catching_postgres_errors(f: impl FnOnce() -> Datum + std::panic::UnwindSafe) -> Result<Datum, ValueError> {
     PgTryBuilder::new(move || Ok(f()))
         .catch_others(|e| match e {
             pgrx::pg_sys::panic::CaughtError::PostgresError(report) | pgrx::pg_sys::panic::CaughtError::ErrorReport(report) => {
@@ -201,6 +201,49 @@ unsafe fn call1(f: unsafe fn(pg_sys::FunctionCallInfo) -> Datum, a: Datum) -> Da
 
 unsafe fn call3(f: unsafe fn(pg_sys::FunctionCallInfo) -> Datum, a: Datum, b: Datum, c: Datum) -> Datum {
     unsafe { pgrx::fcinfo::direct_function_call_as_datum(f, &[Some(a), Some(b), Some(c)]).expect("strict function returned NULL") }
+}
+
+/// `numeric_in` of `text` (Postgres's own errors, e.g. an exponent too large, caught).
+unsafe fn numeric_in(text: &str, typmod: i32) -> Result<Datum, ValueError> {
+    let cstr = unsafe { palloc_cstring(text) };
+    catching_postgres_errors(|| unsafe { call3(pg_sys::numeric_in, Datum::from(cstr), Datum::from(pg_sys::Oid::INVALID), Datum::from(typmod)) })
+}
+
+/// A decimal literal (sign, digits, point, exponent; not NaN or Infinity) as numeric.
+pub(crate) unsafe fn numeric_from_literal(text: &str, typmod: i32) -> Result<Datum, ValueError> {
+    if !scalar::is_numeric_literal(text) {
+        return Err(ValueError::new(ConversionKind::InvalidText, "not a number"));
+    }
+    unsafe { numeric_in(text, typmod) }
+}
+
+/// Text as json or jsonb, validated by Postgres's own input function.
+pub(crate) unsafe fn json_from_text(text: &str, binary: bool) -> Result<Datum, ValueError> {
+    let cstr = unsafe { palloc_cstring(text) };
+    let input = if binary { pg_sys::jsonb_in } else { pg_sys::json_in };
+    catching_postgres_errors(|| unsafe { call1(input, Datum::from(cstr)) })
+}
+
+/// A naive timestamp (wall-clock µs) as timestamptz: in `zone` (a text Datum) when
+/// given, else in the session's TimeZone.
+pub(crate) unsafe fn naive_to_timestamptz(local_usecs: i64, zone: Option<Datum>) -> Result<Datum, ValueError> {
+    let local = datetime::check_timestamp_range(local_usecs)?;
+    catching_postgres_errors(|| unsafe {
+        match zone {
+            Some(zone) => pgrx::fcinfo::direct_function_call_as_datum(pg_sys::timestamp_zone, &[Some(zone), Some(Datum::from(local))])
+                .expect("timestamp_zone is strict"),
+            None => call1(pg_sys::timestamp_timestamptz, Datum::from(local)),
+        }
+    })
+}
+
+/// A uuid Datum (16 palloc'd bytes).
+pub(crate) unsafe fn uuid_datum(bytes: [u8; 16]) -> Datum {
+    unsafe {
+        let p = pg_sys::palloc(16) as *mut u8;
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, 16);
+        Datum::from(p)
+    }
 }
 
 fn timestamp_usecs(cell: &Cell, epoch: EpochRule) -> Result<i64, ValueError> {
@@ -268,21 +311,9 @@ impl Target {
                         }
                         // The shortest decimal that reads back to the same double: every
                         // bit SQLite stored, and no more (float8_numeric keeps 15 digits).
-                        let cstr = unsafe { palloc_cstring(&format!("{v:?}")) };
-                        catching_postgres_errors(|| unsafe {
-                            call3(pg_sys::numeric_in, Datum::from(cstr), Datum::from(pg_sys::Oid::INVALID), Datum::from(-1))
-                        })?
+                        unsafe { numeric_in(&format!("{v:?}"), -1) }?
                     }
-                    ffi::SQLITE_TEXT => {
-                        let text = cell.text()?;
-                        if !scalar::is_numeric_literal(&text) {
-                            return Err(ValueError::new(ConversionKind::InvalidText, "not a number"));
-                        }
-                        let cstr = unsafe { palloc_cstring(&text) };
-                        return catching_postgres_errors(|| unsafe {
-                            call3(pg_sys::numeric_in, Datum::from(cstr), Datum::from(pg_sys::Oid::INVALID), Datum::from(typmod))
-                        });
-                    }
+                    ffi::SQLITE_TEXT => return unsafe { numeric_from_literal(&cell.text()?, typmod) },
                     other => return Err(wrong_class(other)),
                 };
                 if typmod < 0 {
@@ -356,17 +387,7 @@ impl Target {
                         if ts.offset_secs.is_none() {
                             // A naive timestamp is wall-clock time in the column's
                             // `timezone`, else in the session's TimeZone.
-                            let local = datetime::check_timestamp_range(ts.local_usecs)?;
-                            return catching_postgres_errors(|| unsafe {
-                                match zone {
-                                    Some(zone) => pgrx::fcinfo::direct_function_call_as_datum(
-                                        pg_sys::timestamp_zone,
-                                        &[Some(zone), Some(Datum::from(local))],
-                                    )
-                                    .expect("timestamp_zone is strict"),
-                                    None => call1(pg_sys::timestamp_timestamptz, Datum::from(local)),
-                                }
-                            });
+                            return unsafe { naive_to_timestamptz(ts.local_usecs, zone) };
                         }
                     }
                 }
@@ -379,22 +400,13 @@ impl Target {
             Target::Uuid => {
                 let bytes: [u8; 16] = match class {
                     ffi::SQLITE_TEXT => scalar::parse_uuid_text(&cell.text()?)?,
-                    ffi::SQLITE_BLOB => cell.raw_bytes().try_into().map_err(|_| {
-                        ValueError::new(ConversionKind::InvalidText, format!("a UUID blob has 16 bytes, this one {}", cell.raw_bytes().len()))
-                    })?,
+                    ffi::SQLITE_BLOB => scalar::uuid_from_blob(cell.raw_bytes())?,
                     other => return Err(wrong_class(other)),
                 };
-                unsafe {
-                    let p = pg_sys::palloc(16) as *mut u8;
-                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, 16);
-                    Ok(Datum::from(p))
-                }
+                Ok(unsafe { uuid_datum(bytes) })
             }
             Target::Json | Target::Jsonb => {
-                let text = cell.text()?;
-                let cstr = unsafe { palloc_cstring(&text) };
-                let input = if matches!(self, Target::Json) { pg_sys::json_in } else { pg_sys::jsonb_in };
-                catching_postgres_errors(|| unsafe { call1(input, Datum::from(cstr)) })
+                unsafe { json_from_text(&cell.text()?, matches!(self, Target::Jsonb)) }
             }
             Target::ByInputFunction { finfo, typioparam, typmod } => {
                 if cell.is_blob() {

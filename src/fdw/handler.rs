@@ -86,14 +86,8 @@ pub unsafe extern "C-unwind" fn liteport_fdw_validator(fcinfo: pg_sys::FunctionC
 
 /// A `timezone` column option must be a zone Postgres knows (as `AT TIME ZONE` takes it).
 unsafe fn check_time_zone(zone: &str) {
-    let zone_owned = zone.to_string();
-    let known = PgTryBuilder::new(move || unsafe {
-        let zone_datum = pg_sys::Datum::from(pg_sys::cstring_to_text_with_len(zone_owned.as_ptr() as *const _, zone_owned.len() as i32));
-        pgrx::fcinfo::direct_function_call_as_datum(pg_sys::timestamp_zone, &[Some(zone_datum), Some(pg_sys::Datum::from(0i64))]);
-        true
-    })
-    .catch_others(|_| false)
-    .execute();
+    let zone_datum = pg_sys::Datum::from(unsafe { pg_sys::cstring_to_text_with_len(zone.as_ptr() as *const _, zone.len() as i32) });
+    let known = unsafe { super::convert::naive_to_timestamptz(0, Some(zone_datum)) }.is_ok();
     if !known {
         LiteportError::InvalidOptionValue { name: "timezone".into(), reason: format!("\"{zone}\" is not a time zone Postgres knows") }.report();
     }

@@ -162,6 +162,13 @@ pub fn parse_uuid_text(text: &str) -> Result<[u8; 16], ValueError> {
     Ok(out)
 }
 
+/// A UUID stored as a blob: exactly 16 bytes.
+pub fn uuid_from_blob(bytes: &[u8]) -> Result<[u8; 16], ValueError> {
+    bytes
+        .try_into()
+        .map_err(|_| ValueError::new(ConversionKind::InvalidText, format!("a UUID blob has 16 bytes, this one {}", bytes.len())))
+}
+
 /// Text must be UTF-8 without NUL bytes to become a Postgres text value; say which rule
 /// it broke rather than altering it.
 pub fn check_text(bytes: &[u8]) -> Result<&str, ValueError> {
@@ -305,5 +312,11 @@ mod tests {
         assert!(check_text(b"0123456789abcdef\0").is_err());
         let e = check_text(b"a\0b").unwrap_err();
         assert!(e.reason.contains("NUL"), "{}", e.reason);
+    }
+
+    #[test]
+    fn uuid_blobs() {
+        assert_eq!(uuid_from_blob(&[1; 16]), Ok([1; 16]));
+        assert!(uuid_from_blob(&[1; 15]).unwrap_err().reason.contains("this one 15"));
     }
 }

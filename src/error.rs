@@ -121,6 +121,9 @@ pub enum LiteportError {
     #[error("liteport: {what}")]
     MissingOption { what: String },
 
+    #[error("liteport: {what}")]
+    InvalidArgument { what: String },
+
     #[error("liteport: permission denied {what}")]
     PermissionDenied { what: String, hint: String },
 
@@ -147,6 +150,7 @@ impl LiteportError {
             LiteportError::InvalidOption { .. } => ERRCODE_FDW_INVALID_OPTION_NAME,
             LiteportError::InvalidOptionValue { .. } => ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE,
             LiteportError::MissingOption { .. } => ERRCODE_FDW_OPTION_NAME_NOT_FOUND,
+            LiteportError::InvalidArgument { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
             LiteportError::PermissionDenied { .. } => ERRCODE_INSUFFICIENT_PRIVILEGE,
             LiteportError::Interrupted { .. } => ERRCODE_QUERY_CANCELED,
             LiteportError::Internal(_) => ERRCODE_INTERNAL_ERROR,

@@ -13,6 +13,7 @@ pub mod coerce;
 pub mod error;
 mod pg_tests;
 pub mod fdw;
+pub mod migrate;
 pub mod profile;
 pub mod sqlite;
 pub mod types;

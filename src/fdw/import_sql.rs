@@ -1,7 +1,7 @@
 //! The CREATE FOREIGN TABLE statements of IMPORT FOREIGN SCHEMA, as plain strings.
 
 /// Postgres truncates identifiers to NAMEDATALEN-1 bytes.
-const MAX_IDENTIFIER_BYTES: usize = 63;
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportColumn {
@@ -31,12 +31,25 @@ pub fn pg_literal(value: &str) -> String {
 /// (and in `column_name` where Postgres would truncate the name), so the foreign table
 /// still reads the right data if renamed.
 pub fn create_foreign_table(local_schema: &str, server: &str, table: &str, columns: &[ImportColumn]) -> String {
+    create_foreign_table_as(local_schema, table, server, table, columns, &[])
+}
+
+/// `CREATE FOREIGN TABLE local_schema.local_name` reading SQLite table `table`, with
+/// extra table options (after `table`).
+pub fn create_foreign_table_as(
+    local_schema: &str,
+    local_name: &str,
+    server: &str,
+    table: &str,
+    columns: &[ImportColumn],
+    table_options: &[(String, String)],
+) -> String {
     let cols: Vec<String> = columns
         .iter()
         .map(|c| {
             let mut def = format!("{} {}", pg_ident(&c.name), c.pg_type);
             let mut options: Vec<String> = Vec::new();
-            if c.name.len() > MAX_IDENTIFIER_BYTES {
+            if c.name.len() > MAX_IDENTIFIER_BYTES && !c.options.iter().any(|(k, _)| k == "column_name") {
                 options.push(format!("column_name {}", pg_literal(&c.name)));
             }
             options.extend(c.options.iter().map(|(k, v)| format!("{k} {}", pg_literal(v))));
@@ -49,10 +62,11 @@ pub fn create_foreign_table(local_schema: &str, server: &str, table: &str, colum
             def
         })
         .collect();
+    let extra: String = table_options.iter().map(|(k, v)| format!(", {k} {}", pg_literal(v))).collect();
     format!(
-        "CREATE FOREIGN TABLE {}.{} (\n  {}\n) SERVER {} OPTIONS (table {})",
+        "CREATE FOREIGN TABLE {}.{} (\n  {}\n) SERVER {} OPTIONS (table {}{extra})",
         pg_ident(local_schema),
-        pg_ident(table),
+        pg_ident(local_name),
         cols.join(",\n  "),
         pg_ident(server),
         pg_literal(table)

@@ -1,0 +1,143 @@
+//! The ordered steps of a migration, as SQL a DBA can read, edit and run by hand.
+//!
+//! Order: (drop) → create tables → (truncate) → per table: staging foreign table,
+//! load, identity restart, drop staging → primary keys, unique constraints and
+//! indexes → CHECKs → foreign keys last, so load order never matters → a report row
+//! for each view, trigger and virtual table, which are not translated.
+
+use super::ddl::{self, qualified, TableSpec};
+use super::options::MigrateOptions;
+use crate::sqlite::catalog::{Catalog, OtherObject, TableInfo};
+
+/// The SQLite tables the options select, in the catalog's (name) order.
+pub fn selected_tables<'a>(catalog: &'a Catalog, opts: &MigrateOptions) -> Vec<&'a TableInfo> {
+    catalog.tables.iter().filter(|t| opts.includes(&t.name)).collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub kind: &'static str,
+    /// The Postgres object the step creates or fills.
+    pub object: String,
+    pub sql: String,
+    pub note: Option<String>,
+    /// Index into the table specs, for the steps migrate reports per table.
+    pub table: Option<usize>,
+}
+
+impl Step {
+    /// A report-only step: its SQL is a comment, migrate does not run it.
+    pub fn is_report(&self) -> bool {
+        self.sql.starts_with("--")
+    }
+    /// Steps whose failure migrate reports and survives (a constraint the data or
+    /// Postgres refuses) rather than aborting the whole migration.
+    pub fn is_guarded(&self) -> bool {
+        matches!(self.kind, "primary key" | "unique" | "index" | "check" | "foreign key")
+    }
+}
+
+/// SQLite SQL shown as a comment, one `-- ` per line.
+fn commented(sql: &str) -> String {
+    sql.lines().map(|l| format!("-- {l}")).collect::<Vec<_>>().join("\n")
+}
+
+pub fn build_steps(specs: &[TableSpec], others: &[OtherObject], opts: &MigrateOptions, schema: &str, server: &str) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut push = |kind: &'static str, object: &str, sql: String, note: Option<String>, table: Option<usize>| {
+        steps.push(Step { kind, object: object.to_string(), sql, note, table });
+    };
+    let notes = |spec: &TableSpec| (!spec.notes.is_empty()).then(|| spec.notes.join("; "));
+
+    if opts.drop_existing {
+        for (i, spec) in specs.iter().enumerate() {
+            push("drop table", &spec.target, format!("DROP TABLE IF EXISTS {} CASCADE", qualified(schema, &spec.target)), None, Some(i));
+        }
+    }
+    if !opts.data_only {
+        for (i, spec) in specs.iter().enumerate() {
+            push("create table", &spec.target, ddl::create_table_sql(spec, schema), notes(spec), Some(i));
+        }
+    }
+    if !opts.schema_only {
+        if opts.truncate && !specs.is_empty() {
+            let all: Vec<String> = specs.iter().map(|s| qualified(schema, &s.target)).collect();
+            push("truncate", "", format!("TRUNCATE {}", all.join(", ")), None, None);
+        }
+        for (i, spec) in specs.iter().enumerate() {
+            let staging = ddl::staging_table_name(spec);
+            push("create staging", &staging, ddl::create_staging_sql(spec, schema, server, opts.on_error), None, Some(i));
+            let load_note = if opts.data_only { notes(spec) } else { None };
+            push("load", &spec.target, ddl::load_sql(spec, schema), load_note, Some(i));
+            // Loading into existing tables restarts whatever sequence the key has.
+            if let Some(column) = &spec.rowid_alias {
+                push("restart identity", &spec.target, ddl::restart_identity_sql(spec, column, schema), None, Some(i));
+            }
+            push("drop staging", &staging, format!("DROP FOREIGN TABLE {}", qualified(schema, &staging)), None, Some(i));
+        }
+    }
+    for kinds in [&["primary key", "unique", "index"][..], &["check"], &["foreign key"]] {
+        for (i, spec) in specs.iter().enumerate() {
+            for c in spec.constraints.iter().filter(|c| kinds.contains(&c.kind)) {
+                match &c.sql {
+                    Some(sql) => push(c.kind, &c.name, sql.clone(), c.note.clone(), Some(i)),
+                    None => push(c.kind, &c.name, "-- not translated".into(), c.note.clone(), Some(i)),
+                }
+            }
+        }
+    }
+    for o in others {
+        let why = match o.kind {
+            "view" => "views are not migrated: recreate it in Postgres SQL (its SQLite SQL is above)",
+            "trigger" => "triggers are not migrated: rewrite it as a Postgres trigger function",
+            _ => "virtual tables are not migrated: their module (FTS, R-tree, ...) has no Postgres equivalent; import it as a foreign table to copy its rows",
+        };
+        push(o.kind, &o.name, commented(&o.sql), Some(format!("not translated: {why}")), None);
+    }
+    steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::catalog::read_catalog;
+    use rusqlite::Connection;
+
+    fn plan(sql: &str, options: &str) -> Vec<Step> {
+        let db = Connection::open_in_memory().unwrap();
+        db.execute_batch(sql).unwrap();
+        let cat = read_catalog(&db).unwrap();
+        let opts = MigrateOptions::parse(options).unwrap();
+        let selected = selected_tables(&cat, &opts);
+        let specs: Vec<TableSpec> = selected.iter().map(|t| ddl::table_spec(t, &opts, None, None, &selected, "app")).collect();
+        build_steps(&specs, &cat.others, &opts, "app", "src")
+    }
+
+    const SCHEMA: &str = "CREATE TABLE a(id INTEGER PRIMARY KEY, b_id INT REFERENCES b(id));
+                          CREATE TABLE b(id INTEGER PRIMARY KEY, a_id INT REFERENCES a(id));
+                          CREATE VIEW v AS SELECT * FROM a;
+                          CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END;";
+
+    #[test]
+    fn foreign_keys_come_after_every_load_so_cycles_load() {
+        let steps = plan(SCHEMA, "{}");
+        let kinds: Vec<&str> = steps.iter().map(|s| s.kind).collect();
+        let last_load = kinds.iter().rposition(|k| *k == "load").unwrap();
+        let first_fk = kinds.iter().position(|k| *k == "foreign key").unwrap();
+        assert!(first_fk > last_load, "{kinds:?}");
+        assert_eq!(kinds.iter().filter(|k| **k == "foreign key").count(), 2);
+        let view = steps.iter().find(|s| s.kind == "view").unwrap();
+        assert!(view.is_report() && view.sql.contains("-- CREATE VIEW v"));
+        assert!(steps.iter().any(|s| s.kind == "trigger" && s.note.as_ref().unwrap().contains("not translated")));
+    }
+
+    #[test]
+    fn schema_only_and_data_only_leave_out_their_halves() {
+        let schema_only: Vec<&str> = plan(SCHEMA, r#"{"schema_only": true}"#).iter().map(|s| s.kind).collect();
+        assert!(!schema_only.contains(&"load") && schema_only.contains(&"create table"));
+        let steps = plan(SCHEMA, r#"{"drop_existing": true, "truncate": true, "tables": ["a"]}"#);
+        let kinds: Vec<&str> = steps.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds[..3], ["drop table", "create table", "truncate"]);
+        assert!(steps.iter().any(|s| s.kind == "foreign key" && s.is_report()), "b is not migrated, so a's key to it is reported");
+    }
+}

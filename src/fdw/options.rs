@@ -23,7 +23,7 @@ impl OptionContext {
         match self {
             OptionContext::Wrapper | OptionContext::UserMapping => &[],
             OptionContext::Server => &["database", "busy_timeout_ms"],
-            OptionContext::ForeignTable => &["table"],
+            OptionContext::ForeignTable => &["table", "on_error", "reject_target"],
             OptionContext::Column => &["column_name", "epoch_unit", "empty_as_null", "timezone"],
         }
     }
@@ -38,7 +38,10 @@ pub fn validate(context: OptionContext, options: &[(String, String)]) -> Result<
             return Err(LiteportError::InvalidOption { name: name.clone(), valid: valid.to_vec() });
         }
         match name.as_str() {
-            "database" | "table" | "column_name" if value.is_empty() => {
+            "on_error" if !matches!(value.as_str(), "abort" | "reject") => {
+                return Err(LiteportError::InvalidOptionValue { name: name.clone(), reason: format!("\"{value}\" is not abort or reject") });
+            }
+            "database" | "table" | "column_name" | "reject_target" if value.is_empty() => {
                 return Err(LiteportError::InvalidOptionValue { name: name.clone(), reason: "must not be empty".into() });
             }
             "busy_timeout_ms" => {
@@ -141,6 +144,8 @@ mod tests {
         }
         assert!(validate(OptionContext::Server, &opts(&[("database", "")])).is_err());
         assert!(validate(OptionContext::ForeignTable, &opts(&[("table", "")])).is_err());
+        assert!(validate(OptionContext::ForeignTable, &opts(&[("on_error", "reject"), ("reject_target", "app.t")])).is_ok());
+        assert!(validate(OptionContext::ForeignTable, &opts(&[("on_error", "skip")])).is_err());
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub struct PlanData {
     pub has_rowid: bool,
     /// Each fetched column's conversion options, in the same order.
     pub conversions: Vec<options::ColumnConversion>,
+    /// Table option `on_error 'reject'`: rows that do not convert are skipped and kept
+    /// in liteport.rejects under this target name. None: the first one is an ERROR.
+    pub reject_target: Option<String>,
 }
 
 impl PlanData {
@@ -55,13 +58,14 @@ impl PlanData {
                 conversions = pg_sys::lappend(conversions, item as *mut _);
             }
             list = pg_sys::lappend(list, conversions as *mut _);
+            list = pg_sys::lappend(list, make_string(self.reject_target.as_deref().unwrap_or("")));
             list
         }
     }
 
     pub unsafe fn from_list(list: *mut pg_sys::List) -> PlanData {
         let items = unsafe { list_ptrs(list) };
-        assert_eq!(items.len(), 6, "liteport plan data has six items");
+        assert_eq!(items.len(), 7, "liteport plan data has seven items");
         unsafe {
             PlanData {
                 sql: string_value(items[0]),
@@ -82,6 +86,7 @@ impl PlanData {
                         }
                     })
                     .collect(),
+                reject_target: Some(string_value(items[6])).filter(|t| !t.is_empty()),
             }
         }
     }
@@ -277,6 +282,13 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
             column_names.push(name);
             conversions.push(options::column_conversion(&column_options).or_report());
         }
+        let ft = pg_sys::GetForeignTable(foreigntableid);
+        let reject_target = (option_value((*ft).options, "on_error").as_deref() == Some("reject")).then(|| {
+            option_value((*ft).options, "reject_target").unwrap_or_else(|| {
+                let name = pg_sys::quote_qualified_identifier(pg_sys::get_namespace_name(pg_sys::get_rel_namespace(foreigntableid)), pg_sys::get_rel_name(foreigntableid));
+                cstr_to_string(name)
+            })
+        });
         pg_sys::table_close(rel, pg_sys::NoLock as i32);
 
         let rowid = (!rowid.is_empty()).then_some(rowid.as_str());
@@ -287,6 +299,7 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
             column_names,
             has_rowid: rowid.is_some(),
             conversions,
+            reject_target,
         };
         // No pushdown yet: every qual is checked locally.
         let local_quals = pg_sys::extract_actual_clauses(scan_clauses, false);

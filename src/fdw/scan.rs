@@ -29,6 +29,10 @@ impl RawStatement {
         }
         Ok(RawStatement { ptr })
     }
+
+    pub fn ptr(&self) -> *mut ffi::sqlite3_stmt {
+        self.ptr
+    }
 }
 
 impl Drop for RawStatement {
@@ -52,6 +56,13 @@ struct ScanColumn {
     type_name: String,
 }
 
+/// Why a row could not be read: a value that does not convert (reject mode may skip
+/// the row) or anything else (always an ERROR).
+enum RowError {
+    Conversion(LiteportError),
+    Other(LiteportError),
+}
+
 pub struct ScanState {
     // Field order matters: the statement must be finalized before the connection
     // it belongs to can be closed.
@@ -63,6 +74,8 @@ pub struct ScanState {
     table: String,
     natts: usize,
     utf8_database: bool,
+    /// `on_error 'reject'`: where rejected rows are filed (see PlanData).
+    reject_target: Option<String>,
 }
 
 impl ScanState {
@@ -99,11 +112,28 @@ impl ScanState {
             table: plan.table.clone(),
             natts,
             utf8_database: unsafe { pg_sys::GetDatabaseEncoding() } == pg_sys::pg_enc::PG_UTF8 as c_int,
+            reject_target: plan.reject_target.clone(),
         })
     }
 
     /// Step to the next row and fill the slot's values. Returns false at the end.
+    /// In reject mode a row with a value that does not convert is filed in
+    /// liteport.rejects and skipped.
     pub unsafe fn next_row(&mut self, slot: *mut pg_sys::TupleTableSlot) -> Result<bool> {
+        loop {
+            match unsafe { self.step_and_convert(slot) } {
+                Err(RowError::Conversion(e)) if self.reject_target.is_some() => {
+                    pgrx::check_for_interrupts!();
+                    let reject = self.reject(e);
+                    crate::migrate::rejects::record(&reject)?;
+                }
+                Err(RowError::Conversion(e)) | Err(RowError::Other(e)) => return Err(e),
+                Ok(more) => return Ok(more),
+            }
+        }
+    }
+
+    unsafe fn step_and_convert(&mut self, slot: *mut pg_sys::TupleTableSlot) -> std::result::Result<bool, RowError> {
         let Some(stmt) = self.statement.as_ref().map(|s| s.ptr) else {
             return Ok(false);
         };
@@ -114,14 +144,14 @@ impl ScanState {
                 // Our progress handler saw a pending cancel: let Postgres raise its own
                 // "canceling statement due to ..." ERROR, which names the reason.
                 pgrx::check_for_interrupts!();
-                return Err(LiteportError::Interrupted { server: self.conn.options.server_name.clone() });
+                return Err(RowError::Other(LiteportError::Interrupted { server: self.conn.options.server_name.clone() }));
             }
             _ => {
-                return Err(LiteportError::Sqlite {
+                return Err(RowError::Other(LiteportError::Sqlite {
                     server: self.conn.options.server_name.clone(),
                     doing: format!("reading \"{}\"", self.table),
                     message: errmsg(&self.conn),
-                })
+                }))
             }
         }
         self.rows_read += 1;
@@ -142,10 +172,46 @@ impl ScanState {
                     values[col.tuple_index] = datum;
                     isnull[col.tuple_index] = false;
                 }
-                Err(e) => return Err(self.conversion_error(i, &cell, e)),
+                Err(e) => return Err(RowError::Conversion(self.conversion_error(i, &cell, e))),
             }
         }
         Ok(true)
+    }
+
+    /// The current row as a reject: the error, and every fetched value as SQLite
+    /// stores it (see `rejects::stored_value_json`).
+    fn reject(&self, error: LiteportError) -> crate::migrate::rejects::Reject {
+        let stmt = self.statement.as_ref().expect("a row was read").ptr;
+        let mut row = serde_json::Map::new();
+        for col in &self.columns {
+            let class = unsafe { ffi::sqlite3_column_type(stmt, col.result_index) };
+            let cell = Cell { stmt, index: col.result_index, class };
+            let value = match class {
+                ffi::SQLITE_NULL => serde_json::Value::Null,
+                ffi::SQLITE_INTEGER => serde_json::Value::from(unsafe { ffi::sqlite3_column_int64(stmt, col.result_index) }),
+                ffi::SQLITE_FLOAT => crate::migrate::rejects::real_json(unsafe { ffi::sqlite3_column_double(stmt, col.result_index) }),
+                ffi::SQLITE_TEXT => crate::migrate::rejects::text_json(&cell.bytes()),
+                _ => crate::migrate::rejects::blob_json(&cell.bytes()),
+            };
+            row.insert(col.sqlite_name.clone(), value);
+        }
+        let (column, rowid) = match &error {
+            LiteportError::Conversion { column, row, .. } => (column.clone(), match row {
+                RowRef::Rowid(id) => Some(*id),
+                RowRef::RowNumber(_) => None,
+            }),
+            _ => (String::new(), None),
+        };
+        crate::migrate::rejects::Reject {
+            server: self.conn.options.server_name.clone(),
+            source_table: self.table.clone(),
+            target: self.reject_target.clone().unwrap_or_default(),
+            rowid,
+            column,
+            sqlstate: error.sqlstate(),
+            error: error.to_string(),
+            row: serde_json::Value::Object(row),
+        }
     }
 
     fn conversion_error(&self, column: usize, cell: &Cell, e: ValueError) -> LiteportError {

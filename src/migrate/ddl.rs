@@ -94,9 +94,9 @@ pub fn table_spec(
         let target_col = opts.target_name(&col.name);
         let is_alias = alias.as_deref() == Some(col.name.as_str());
         let (mut pg_type, options) = match (existing, suggested, opts.types) {
-            (Some(existing), _, _) => match existing.iter().find(|e| e.name == target_col) {
+            (Some(existing), s, _) => match existing.iter().find(|e| e.name == target_col) {
                 Some(e) if e.generated => continue,
-                Some(e) => (e.pg_type.clone(), vec![]),
+                Some(e) => (e.pg_type.clone(), s.map(|s| s[i].1.clone()).unwrap_or_default()),
                 None => {
                     notes.push(format!("column \"{}\" has no column \"{target_col}\" in the target: not loaded", col.name));
                     continue;

@@ -6,3 +6,5 @@ pub mod ddl;
 pub mod expr;
 pub mod options;
 pub mod plan;
+pub mod rejects;
+pub mod function;

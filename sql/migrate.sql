@@ -1,0 +1,37 @@
+-- What liteport.migrate needs besides functions: the collation that keeps SQLite's
+-- COLLATE NOCASE semantics, and the table where rejected rows are kept.
+
+-- Case-insensitive comparison and uniqueness, as SQLite's NOCASE. ICU's level-2
+-- strength ignores case (for all of Unicode, where NOCASE folds only ASCII) and keeps
+-- accents significant. Nondeterministic: '=' and UNIQUE ignore case, ORDER BY is
+-- stable. Postgres 15 does not run LIKE on such columns; use ILIKE, or
+-- `col COLLATE "C" LIKE ...`.
+CREATE COLLATION liteport.nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+
+-- Rows a load skipped under on_error 'reject', verbatim: nothing is lost.
+CREATE TABLE liteport.rejects (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    rejected_at timestamptz NOT NULL DEFAULT now(),
+    rejected_by name NOT NULL DEFAULT current_user,
+    server text NOT NULL,
+    source_table text NOT NULL,
+    -- The Postgres table the row was meant for (schema-qualified, quoted).
+    target text NOT NULL,
+    -- SQLite's rowid (NULL for WITHOUT ROWID tables and views).
+    rowid bigint,
+    column_name text NOT NULL,
+    sqlstate text NOT NULL,
+    error text NOT NULL,
+    -- The SQLite values: integers and reals as numbers, text as strings,
+    -- {"blob_hex": ...} for blobs, {"text_hex": ...} for text that is not UTF-8.
+    "row" jsonb NOT NULL
+);
+CREATE INDEX rejects_target ON liteport.rejects (target);
+COMMENT ON TABLE liteport.rejects IS 'Rows liteport.migrate (on_error reject) could not convert, kept verbatim';
+
+-- Every role migrates with its own rights and sees only the rejects it filed.
+ALTER TABLE liteport.rejects ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rejects_of_current_role ON liteport.rejects
+    USING (rejected_by = current_user) WITH CHECK (rejected_by = current_user);
+GRANT USAGE ON SCHEMA liteport TO PUBLIC;
+GRANT SELECT, INSERT, DELETE ON liteport.rejects TO PUBLIC;

@@ -1,0 +1,232 @@
+//! `liteport.plan` and `liteport.migrate`: build the steps from the SQLite catalog
+//! (one snapshot of the file for the whole transaction) and show or run them.
+
+use super::ddl::{self, qualified, ExistingColumn, TableSpec};
+use super::options::{MigrateOptions, OnError};
+use super::plan::{build_steps, selected_tables, Step};
+use super::rejects;
+use crate::error::{LiteportError, OrReport};
+use crate::fdw::server::open_server;
+use crate::sqlite::catalog::{read_catalog, TableInfo};
+use crate::sqlite::connection::SqliteConnection;
+use crate::sqlite::schema::Relation;
+use crate::types::declared::TypesMode;
+use pgrx::prelude::*;
+use pgrx::JsonB;
+use std::rc::Rc;
+use std::time::Instant;
+
+/// A migration worked out: the source, the target tables and the steps.
+pub struct Prepared {
+    pub conn: Rc<SqliteConnection>,
+    pub specs: Vec<TableSpec>,
+    pub steps: Vec<Step>,
+    pub opts: MigrateOptions,
+}
+
+/// The columns of an existing table `schema.table`, or None when there is no such table.
+pub fn existing_columns(schema: &str, table: &str) -> Option<Vec<ExistingColumn>> {
+    let name = qualified(schema, table);
+    let columns: Vec<ExistingColumn> = Spi::connect(|c| {
+        c.select(
+            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attgenerated <> '' \
+             FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            None,
+            &[name.as_str().into()],
+        )
+        .map(|rows| {
+            rows.map(|r| ExistingColumn {
+                name: r.get::<String>(1).ok().flatten().unwrap_or_default(),
+                pg_type: r.get::<String>(2).ok().flatten().unwrap_or_default(),
+                generated: r.get::<bool>(3).ok().flatten().unwrap_or(false),
+            })
+            .collect()
+        })
+    })
+    .unwrap_or_else(|e| panic!("reading the columns of {name}: {e}"));
+    (!columns.is_empty()).then_some(columns)
+}
+
+/// Read the catalog and build every table spec and step. `into_existing`: the target
+/// tables exist (data_only, verify); their column types are used.
+pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool) -> Prepared {
+    let opts = MigrateOptions::parse(&options.0.to_string()).or_report();
+    let conn = open_server(server);
+    let catalog = read_catalog(conn.db()).map_err(|e| conn.sqlite_error("reading the schema", &e)).or_report();
+    for listed in opts.tables.iter().flatten() {
+        if !catalog.tables.iter().any(|t| t.name.eq_ignore_ascii_case(listed)) {
+            LiteportError::TableNotFound { server: server.into(), table: listed.clone() }.report();
+        }
+    }
+    let selected: Vec<&TableInfo> = selected_tables(&catalog, &opts);
+    let mut specs = Vec::new();
+    for info in &selected {
+        let suggested: Option<Vec<(String, Vec<(String, String)>)>> = (opts.types == TypesMode::Inferred).then(|| {
+            let relation = Relation { name: info.name.clone(), kind: info.kind };
+            crate::profile::function::profile_relation(&conn, &relation)
+                .or_report()
+                .into_iter()
+                .map(|p| (p.suggestion.pg_type, p.suggestion.options))
+                .collect()
+        });
+        let existing = if into_existing || opts.data_only {
+            let target = opts.target_name(&info.name);
+            match existing_columns(schema, &target) {
+                Some(cols) => Some(cols),
+                None if opts.data_only => LiteportError::InvalidArgument {
+                    what: format!("data_only: target table {} does not exist", qualified(schema, &target)),
+                }
+                .report(),
+                None => Some(vec![]),
+            }
+        } else {
+            None
+        };
+        specs.push(ddl::table_spec(info, &opts, suggested.as_deref(), existing.as_deref(), &selected, schema));
+    }
+    let others: Vec<_> = catalog
+        .others
+        .iter()
+        .filter(|o| opts.includes(&o.name) || (o.kind == "trigger" && opts.includes(&o.table)))
+        .cloned()
+        .collect();
+    let steps = build_steps(&specs, &others, &opts, schema, server);
+    Prepared { conn, specs, steps, opts }
+}
+
+/// The steps liteport.migrate would run, in order, without running anything: the
+/// DDL, the loads, the key and index builds, and a row for everything that does not
+/// translate (views, triggers, untranslatable CHECKs ...) with the reason.
+#[pg_extern(volatile, parallel_unsafe)]
+fn plan(
+    server: &str,
+    target_schema: default!(&str, "'public'"),
+    options: default!(JsonB, "'{}'"),
+) -> TableIterator<'static, (name!(step, i32), name!(kind, String), name!(object, String), name!(sql, String), name!(note, Option<String>))> {
+    let prepared = prepare(server, target_schema, &options, false);
+    let rows: Vec<_> = prepared
+        .steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (i as i32 + 1, s.kind.to_string(), s.object, s.sql, s.note))
+        .collect();
+    TableIterator::new(rows)
+}
+
+/// Run SQL in a subtransaction: on an ERROR, roll back just this statement and
+/// return (SQLSTATE, message). The migration goes on; the caller reports it.
+fn run_in_subtransaction(sql: &str) -> Result<(), (String, String)> {
+    unsafe {
+        let context = pg_sys::CurrentMemoryContext;
+        let owner = pg_sys::CurrentResourceOwner;
+        pg_sys::BeginInternalSubTransaction(std::ptr::null());
+        pg_sys::MemoryContextSwitchTo(context);
+        let result = PgTryBuilder::new(|| {
+            Spi::run(sql).unwrap_or_else(|e| panic!("{e}"));
+            Ok(())
+        })
+        .catch_others(|e| match e {
+            pg_sys::panic::CaughtError::PostgresError(r) | pg_sys::panic::CaughtError::ErrorReport(r) => {
+                Err((rejects::sqlstate_text(r.sql_error_code()), r.message().to_string()))
+            }
+            pg_sys::panic::CaughtError::RustPanic { ereport, .. } => Err(("XX000".into(), ereport.message().to_string())),
+        })
+        .execute();
+        match result {
+            Ok(()) => pg_sys::ReleaseCurrentSubTransaction(),
+            Err(_) => pg_sys::RollbackAndReleaseCurrentSubTransaction(),
+        }
+        pg_sys::MemoryContextSwitchTo(context);
+        pg_sys::CurrentResourceOwner = owner;
+        result
+    }
+}
+
+/// A constraint step: created, or created NOT VALID when existing rows violate it
+/// (SQLite does not enforce foreign keys unless the application asked it to; new rows
+/// are still checked), or skipped with a warning when Postgres refuses it.
+fn run_constraint(step: &Step) -> Option<String> {
+    let Err((state, message)) = run_in_subtransaction(&step.sql) else {
+        return None;
+    };
+    let violated = matches!(state.as_str(), "23503" | "23514");
+    if violated && step.sql.starts_with("ALTER TABLE") && run_in_subtransaction(&format!("{} NOT VALID", step.sql)).is_ok() {
+        let warning = format!("{} {}: existing rows violate it ({message}); added NOT VALID, so only new rows are checked", step.kind, step.object);
+        pgrx::warning!("liteport: {warning}");
+        return Some(warning);
+    }
+    let warning = format!("{} {} not created: {message} (SQLSTATE {state})", step.kind, step.object);
+    pgrx::warning!("liteport: {warning}");
+    Some(warning)
+}
+
+/// Run the migration in the current transaction (all or nothing, one SQLite
+/// snapshot) and return one row per table. A NOTICE reports each table as it finishes.
+#[pg_extern(volatile, parallel_unsafe)]
+fn migrate(
+    server: &str,
+    target_schema: default!(&str, "'public'"),
+    options: default!(JsonB, "'{}'"),
+) -> TableIterator<
+    'static,
+    (name!(table_name, String), name!(rows_copied, i64), name!(rows_rejected, i64), name!(seconds, f64), name!(status, String)),
+> {
+    let prepared = prepare(server, target_schema, &options, false);
+    let n = prepared.specs.len();
+    let mut copied = vec![0i64; n];
+    let mut rejected = vec![0i64; n];
+    let mut seconds = vec![0f64; n];
+    let mut warnings: Vec<Vec<String>> = vec![vec![]; n];
+    let mut untranslated = vec![0usize; n];
+    let fresh = !prepared.opts.data_only || prepared.opts.truncate;
+    for step in &prepared.steps {
+        if step.is_report() {
+            if let Some(t) = step.table {
+                untranslated[t] += 1;
+            }
+            continue;
+        }
+        match step.kind {
+            "load" => {
+                let t = step.table.expect("a load belongs to a table");
+                let target = qualified(target_schema, &prepared.specs[t].target);
+                if prepared.opts.on_error == OnError::Reject && fresh {
+                    rejects::clear_for(&target);
+                }
+                let started = Instant::now();
+                let rows = Spi::connect_mut(|c| c.update(step.sql.as_str(), None, &[]).map(|r| r.len()))
+                    .unwrap_or_else(|e| panic!("{}: {e}", step.sql));
+                copied[t] = rows as i64;
+                seconds[t] = started.elapsed().as_secs_f64();
+                rejected[t] = if prepared.opts.on_error == OnError::Reject { rejects::count_for(&target) } else { 0 };
+                let rejected_note = if rejected[t] > 0 { format!(", {} rejected (see liteport.rejects)", rejected[t]) } else { String::new() };
+                pgrx::notice!("liteport: {target}: {} rows in {:.3} s{rejected_note}", copied[t], seconds[t]);
+            }
+            _ if step.is_guarded() => {
+                if let Some(w) = run_constraint(step) {
+                    warnings[step.table.expect("constraints belong to tables")].push(w);
+                }
+            }
+            _ => Spi::run(&step.sql).unwrap_or_else(|e| panic!("{}: {e}", step.sql)),
+        }
+    }
+    let rows: Vec<_> = prepared
+        .specs
+        .iter()
+        .enumerate()
+        .map(|(t, spec)| {
+            let mut status = if prepared.opts.schema_only { "schema created".to_string() } else { "ok".to_string() };
+            if rejected[t] > 0 {
+                status.push_str(&format!(", {} rows rejected (see liteport.rejects)", rejected[t]));
+            }
+            if untranslated[t] > 0 {
+                status.push_str(&format!(", {} not translated (see liteport.plan)", untranslated[t]));
+            }
+            for w in &warnings[t] {
+                status.push_str(&format!("; {w}"));
+            }
+            (spec.target.clone(), copied[t], rejected[t], seconds[t], status)
+        })
+        .collect();
+    TableIterator::new(rows)
+}

@@ -55,6 +55,8 @@ pub struct TableSpec {
     pub sequence: Option<i64>,
     /// The target column holding SQLite's rowid alias: its sequence restarts after a load.
     pub rowid_alias: Option<String>,
+    /// SQLite tables this one references by foreign key (loads go parents first).
+    pub references: Vec<String>,
     pub constraints: Vec<Constraint>,
 }
 
@@ -228,7 +230,8 @@ pub fn table_spec(
         }
     }
     let rowid_alias = alias.and_then(|a| columns.iter().find(|c| c.source == a)).map(|c| c.target.clone());
-    TableSpec { source: info.name.clone(), target, columns, notes, sequence: info.sequence, rowid_alias, constraints }
+    let references = info.foreign_keys.iter().map(|fk| fk.parent.clone()).collect();
+    TableSpec { source: info.name.clone(), target, columns, notes, sequence: info.sequence, rowid_alias, references, constraints }
 }
 
 fn idents(names: &[String]) -> String {

@@ -42,6 +42,34 @@ fn commented(sql: &str) -> String {
     sql.lines().map(|l| format!("-- {l}")).collect::<Vec<_>>().join("\n")
 }
 
+/// The order of the loads: referenced tables before the tables that reference them, so
+/// that loading into existing tables whose foreign keys are in place succeeds. A
+/// self-reference needs no order (Postgres checks it at the end of the statement);
+/// tables in a cycle keep catalog order.
+pub fn load_order(specs: &[TableSpec]) -> Vec<usize> {
+    let parents: Vec<Vec<usize>> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            s.references
+                .iter()
+                .filter_map(|r| specs.iter().position(|p| p.source.eq_ignore_ascii_case(r)))
+                .filter(|&p| p != i)
+                .collect()
+        })
+        .collect();
+    let mut done = vec![false; specs.len()];
+    let mut order = Vec::with_capacity(specs.len());
+    while order.len() < specs.len() {
+        let ready = (0..specs.len()).find(|&i| !done[i] && parents[i].iter().all(|&p| done[p]));
+        // A cycle: take the first table left.
+        let next = ready.unwrap_or_else(|| (0..specs.len()).find(|&i| !done[i]).expect("tables left"));
+        done[next] = true;
+        order.push(next);
+    }
+    order
+}
+
 pub fn build_steps(specs: &[TableSpec], others: &[OtherObject], opts: &MigrateOptions, schema: &str, server: &str) -> Vec<Step> {
     let mut steps = Vec::new();
     let mut push = |kind: &'static str, object: &str, sql: String, note: Option<String>, table: Option<usize>| {
@@ -64,7 +92,8 @@ pub fn build_steps(specs: &[TableSpec], others: &[OtherObject], opts: &MigrateOp
             let all: Vec<String> = specs.iter().map(|s| qualified(schema, &s.target)).collect();
             push("truncate", "", format!("TRUNCATE {}", all.join(", ")), None, None);
         }
-        for (i, spec) in specs.iter().enumerate() {
+        for i in load_order(specs) {
+            let spec = &specs[i];
             let staging = ddl::staging_table_name(spec);
             push("create staging", &staging, ddl::create_staging_sql(spec, schema, server, opts.on_error), None, Some(i));
             let load_note = if opts.data_only { notes(spec) } else { None };
@@ -129,6 +158,19 @@ mod tests {
         let view = steps.iter().find(|s| s.kind == "view").unwrap();
         assert!(view.is_report() && view.sql.contains("-- CREATE VIEW v"));
         assert!(steps.iter().any(|s| s.kind == "trigger" && s.note.as_ref().unwrap().contains("not translated")));
+    }
+
+    #[test]
+    fn loads_go_parents_first_and_cycles_still_load() {
+        let steps = plan(
+            "CREATE TABLE a_child(id INTEGER PRIMARY KEY, p INT REFERENCES z_parent(id), s INT REFERENCES a_child(id));
+             CREATE TABLE z_parent(id INTEGER PRIMARY KEY);
+             CREATE TABLE c1(id INTEGER PRIMARY KEY, o INT REFERENCES c2(id));
+             CREATE TABLE c2(id INTEGER PRIMARY KEY, o INT REFERENCES c1(id));",
+            "{}",
+        );
+        let loads: Vec<&str> = steps.iter().filter(|s| s.kind == "load").map(|s| s.object.as_str()).collect();
+        assert_eq!(loads, ["z_parent", "a_child", "c1", "c2"]);
     }
 
     #[test]

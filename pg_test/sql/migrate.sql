@@ -1,0 +1,67 @@
+-- A whole SQLite database into Postgres in psql: review the plan, migrate in one
+-- call, verify. Every translation rule of liteport.plan appears once.
+\set SHOW_CONTEXT never
+\pset null '(null)'
+SET TimeZone = 'UTC';
+\! sqlite3 /tmp/liteport_regress/store.db < pg_test/data/store.sql
+CREATE SERVER store FOREIGN DATA WRAPPER liteport OPTIONS (database '/tmp/liteport_regress/store.db');
+CREATE SCHEMA store;
+-- 1. The plan: ordered steps, nothing executed.
+SELECT step, kind, object, note FROM liteport.plan('store', 'store');
+SELECT sql FROM liteport.plan('store', 'store') WHERE kind IN ('create table', 'restart identity', 'index', 'unique', 'check', 'foreign key') AND sql NOT LIKE '--%';
+SELECT count(*) AS tables_created_by_plan FROM pg_tables WHERE schemaname = 'store';
+-- 2. By default a value that does not convert fails the whole migration, naming it.
+SET client_min_messages = warning;  -- the per-table NOTICEs carry timings
+SELECT * FROM liteport.migrate('store', 'store');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS tables_after_failed_migration FROM pg_tables WHERE schemaname = 'store';
+-- 3. on_error 'reject': the row is skipped, kept verbatim, and counted.
+SELECT table_name, rows_copied, rows_rejected, status FROM liteport.migrate('store', 'store', '{"on_error": "reject"}');
+RESET client_min_messages;
+SELECT server, source_table, target, rowid, column_name, sqlstate, "row" FROM liteport.rejects;
+-- 4. Verification: counts and checksums on both sides; rejects accounted for.
+SELECT table_name, source_rows, target_rows, rejected_rows, source_checksum = target_checksum AS same_checksum, matches, note
+  FROM liteport.verify('store', 'store');
+SELECT table_name, source_rows, target_rows, source_checksum, matches FROM liteport.verify('store', 'store', '{"checksum": false, "tables": ["orders"]}');
+-- 5. The application runs on the result.
+-- Identity continues above SQLite's AUTOINCREMENT mark (5), not max(id) (3).
+INSERT INTO store.customers (email) VALUES ('new@example.com') RETURNING id, name, active, created IS NOT NULL AS has_created;
+-- Without AUTOINCREMENT: max(id) + 1.
+INSERT INTO store.orders (customer_id, qty, price) VALUES (1, 2, 1.50) RETURNING id, total;
+-- COLLATE NOCASE: case-insensitive equality and uniqueness.
+SELECT id FROM store.customers WHERE email = 'ADA@EXAMPLE.COM';
+INSERT INTO store.customers (email) VALUES ('Ada@Example.com');
+\echo :LAST_ERROR_SQLSTATE
+-- Foreign keys, with their actions; a self-reference.
+INSERT INTO store.orders (customer_id, qty) VALUES (99, 1);
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO store.orders (customer_id, parent_id, qty) VALUES (1, 1000, 1);
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM store.customers WHERE id = 2;
+SELECT count(*) AS orders_of_customer_2 FROM store.orders WHERE customer_id = 2;
+-- CHECK constraints and the composite key of the WITHOUT ROWID table.
+INSERT INTO store.customers (email, score, created) VALUES ('neg@example.com', -1, '2024-06-01');
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO store.tags VALUES (1, 'gift');
+\echo :LAST_ERROR_SQLSTATE
+-- Indexes as translated (the GLOB one is reported in the plan instead).
+SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'store' ORDER BY indexname;
+-- 6. A changed value is caught by the checksum, with the counts still equal.
+UPDATE store.tags SET tag = 'GIFT' WHERE tag = 'gift';
+SELECT table_name, source_rows, target_rows, matches, note FROM liteport.verify('store', 'store', '{"tables": ["tags"]}');
+-- 7. Reload into the existing tables: data_only + truncate, snake_case names elsewhere.
+SET client_min_messages = warning;
+SELECT table_name, rows_copied, rows_rejected, status FROM liteport.migrate('store', 'store', '{"data_only": true, "truncate": true, "on_error": "reject"}');
+RESET client_min_messages;
+SELECT bool_and(matches) AS all_match FROM liteport.verify('store', 'store');
+CREATE SCHEMA snake;
+SELECT sql FROM liteport.plan('store', 'snake', '{"identifier_case": "snake", "tables": ["OrderLines"]}') WHERE kind IN ('create table', 'load');
+-- 8. Bad arguments.
+SELECT * FROM liteport.plan('store', 'store', '{"tabels": ["x"]}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM liteport.plan('store', 'store', '{"tables": ["nosuch"]}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM liteport.migrate('store', 'store', '{"data_only": true, "schema_only": true}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM liteport.plan('store', 'nosuch', '{"data_only": true}');
+\echo :LAST_ERROR_SQLSTATE

@@ -481,4 +481,100 @@ mod tests {
         assert_eq!(one::<String>("SELECT array_to_string(attfdwoptions, ',') FROM pg_attribute WHERE attrelid = 'mi.e'::regclass AND attname = 'n'"), "empty_as_null=true");
         assert_eq!(one::<String>("SELECT string_agg(concat_ws('/', id, at, flag, n), ' ' ORDER BY id) FROM mi.e"), "1/2023-11-14 22:13:20/t/5 2/2023-11-14 22:13:20.5/f 3/t/7");
     }
+
+    fn file_digest(path: &str) -> (u128, Vec<String>) {
+        let bytes = std::fs::read(path).unwrap();
+        let dir = std::path::Path::new(path).parent().unwrap();
+        let mut files: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        files.sort();
+        (xxhash_rust::xxh3::xxh3_128(&bytes), files)
+    }
+
+    /// Each shared real database migrates with the default options and verifies
+    /// table by table (counts and checksums); the application-level checks hold; the
+    /// SQLite file is byte for byte unchanged and no journal file appears.
+    #[pg_test]
+    fn shared_databases_migrate_and_verify() {
+        let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+        for db in ["chinook", "northwind", "sakila", "grafana", "mbtiles_plain2"] {
+            let path = data.join(format!("{db}.sqlite")).canonicalize().unwrap().display().to_string();
+            let before = file_digest(&path);
+            server(db, &path);
+            run(&format!("CREATE SCHEMA m_{db}"));
+            let tables = one::<i64>(&format!("SELECT count(*) FROM liteport.migrate('{db}', 'm_{db}') WHERE status LIKE 'ok%'"));
+            let sqlite = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+            let expected: i64 = sqlite
+                .query_row("SELECT count(*) FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(tables, expected, "{db}: every table migrated");
+            let verified = one::<i64>(&format!("SELECT count(*) FROM liteport.verify('{db}', 'm_{db}') WHERE matches AND source_checksum = target_checksum"));
+            assert_eq!(verified, expected, "{db}: every table verifies");
+            assert_eq!(file_digest(&path), before, "{db}: the SQLite file and its directory are untouched");
+        }
+        // Northwind: a new row gets max(id) + 1, or the AUTOINCREMENT mark when higher.
+        let max_id = one::<i64>("SELECT max(\"CategoryID\") FROM m_northwind.\"Categories\"");
+        let new_id = one::<i64>("INSERT INTO m_northwind.\"Categories\" (\"CategoryName\") VALUES ('new') RETURNING \"CategoryID\"");
+        assert_eq!(new_id, max_id + 1);
+        assert!(error_of("INSERT INTO m_northwind.\"Products\" (\"ProductName\", \"CategoryID\") VALUES ('x', 99999)").starts_with("23503"));
+        assert!(error_of("INSERT INTO m_chinook.\"Track\" (\"Name\", \"MediaTypeId\", \"Milliseconds\", \"UnitPrice\", \"AlbumId\") VALUES ('t', 1, 1, 1, 99999)").starts_with("23503"));
+        // Grafana's UNIQUE indexes hold.
+        let login = one::<String>("SELECT login FROM m_grafana.\"user\" LIMIT 1");
+        assert!(error_of(&format!("INSERT INTO m_grafana.\"user\" (version, login, email, org_id, is_admin, created, updated) SELECT version, login, email || 'x', org_id, is_admin, created, updated FROM m_grafana.\"user\" WHERE login = {}", quote(&login))).starts_with("23505"));
+    }
+
+    /// The same migration, snake_case names and inferred types: verification agrees.
+    #[pg_test]
+    fn snake_case_and_inferred_types_verify() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/chinook.sqlite").canonicalize().unwrap().display().to_string();
+        server("chinook_snake", &path);
+        run("CREATE SCHEMA snake");
+        let options = r#"{"identifier_case": "snake", "types": "inferred"}"#;
+        run(&format!("SELECT * FROM liteport.migrate('chinook_snake', 'snake', '{options}')"));
+        assert_eq!(one::<String>("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'snake.invoice'::regclass AND attname = 'invoice_date'"), "timestamp without time zone");
+        assert_eq!(one::<i64>(&format!("SELECT count(*) FROM liteport.verify('chinook_snake', 'snake', '{options}') WHERE NOT matches")), 0);
+        assert_eq!(one::<i64>("SELECT count(*) FROM snake.playlist_track"), 8715);
+    }
+
+    /// A DBA who is not superuser, owns the target schema and has USAGE on the server
+    /// can plan, migrate with rejects, and verify; sees only their own rejects.
+    #[pg_test]
+    fn non_superuser_schema_owner_migrates() {
+        let path = fixture(
+            "dba",
+            "CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER, b BLOB); INSERT INTO t VALUES (1, 1, x'00'), (2, 'two', x'ff00'), (3, 3, NULL);
+             CREATE TABLE u(id INTEGER PRIMARY KEY, t_id INT REFERENCES t(id)); INSERT INTO u VALUES (1, 1), (2, 3);",
+        );
+        server("dba_src", &path);
+        run("CREATE ROLE lp_dba; CREATE SCHEMA dba AUTHORIZATION lp_dba; GRANT USAGE ON FOREIGN SERVER dba_src TO lp_dba; GRANT USAGE ON FOREIGN DATA WRAPPER liteport TO lp_dba");
+        run("SET ROLE lp_dba");
+        assert!(one::<i64>("SELECT count(*) FROM liteport.plan('dba_src', 'dba')") > 0);
+        let status = one::<String>(r#"SELECT status FROM liteport.migrate('dba_src', 'dba', '{"on_error": "reject"}') WHERE table_name = 't'"#);
+        assert_eq!(status, "ok, 1 rows rejected (see liteport.rejects)");
+        assert_eq!(one::<String>("SELECT \"row\"::text FROM liteport.rejects WHERE target = '\"dba\".\"t\"'"), r#"{"b": {"blob_hex": "ff00"}, "n": "two", "id": 2}"#);
+        assert_eq!(one::<i64>("SELECT count(*) FROM liteport.verify('dba_src', 'dba') WHERE matches"), 2);
+        assert_eq!(one::<String>("SELECT tableowner::text FROM pg_tables WHERE schemaname = 'dba' AND tablename = 't'"), "lp_dba");
+        run("RESET ROLE");
+        run("CREATE ROLE lp_other; GRANT USAGE ON FOREIGN SERVER dba_src TO lp_other");
+        run("SET ROLE lp_other");
+        assert_eq!(one::<i64>("SELECT count(*) FROM liteport.rejects"), 0, "rejects are private to the role that filed them");
+        // Without rights on the target schema: Postgres's own privilege error.
+        assert!(error_of("SELECT * FROM liteport.migrate('dba_src', 'dba')").starts_with("42501"));
+        run("RESET ROLE");
+        run("CREATE ROLE lp_nousage");
+        run("SET ROLE lp_nousage");
+        assert!(error_of("SELECT * FROM liteport.plan('dba_src', 'dba')").starts_with("42501"), "USAGE on the server is required");
+        run("RESET ROLE");
+    }
+
+    /// A load that fails midway leaves nothing behind: no tables, no rejects, no
+    /// staging foreign tables; the error names table, column and rowid.
+    #[pg_test]
+    fn failed_migration_names_the_value_and_leaves_nothing() {
+        let path = fixture("abort", "CREATE TABLE a(x INTEGER); INSERT INTO a VALUES (1), (2.5);");
+        server("abort_src", &path);
+        run("CREATE SCHEMA ab");
+        let err = error_of("SELECT * FROM liteport.migrate('abort_src', 'ab')");
+        assert_eq!(err, "22P02: liteport server \"abort_src\", table \"a\", column \"x\", rowid 2: cannot convert 2.5 to bigint: has a fractional part; an integer column would lose it");
+        assert_eq!(one::<i64>("SELECT count(*) FROM pg_class WHERE relnamespace = 'ab'::regnamespace"), 0);
+    }
 }

@@ -52,8 +52,11 @@ SELECT table_name, source_rows, target_rows, matches, note FROM liteport.verify(
 -- 7. Reload into the existing tables: data_only + truncate, snake_case names elsewhere.
 SET client_min_messages = warning;
 SELECT table_name, rows_copied, rows_rejected, status FROM liteport.migrate('store', 'store', '{"data_only": true, "truncate": true, "on_error": "reject"}');
+-- drop_existing: recreate chosen tables from scratch (here one, with an include list).
+SELECT table_name, rows_copied, status FROM liteport.migrate('store', 'store', '{"drop_existing": true, "tables": ["tags"]}');
 RESET client_min_messages;
 SELECT bool_and(matches) AS all_match FROM liteport.verify('store', 'store');
+SELECT table_name FROM liteport.verify('store', 'store', '{"exclude": ["readings", "orders", "OrderLines"]}');
 CREATE SCHEMA snake;
 SELECT sql FROM liteport.plan('store', 'snake', '{"identifier_case": "snake", "tables": ["OrderLines"]}') WHERE kind IN ('create table', 'load');
 -- 8. Bad arguments.

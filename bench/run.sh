@@ -129,6 +129,12 @@ R[native_scan_1m]=$(time_sql "SELECT * FROM native_source OFFSET 100000000")
 
 log "copies: liteport INSERT ... SELECT vs native INSERT ... SELECT"
 R[copy_liteport]=$(time_sql "INSERT INTO target SELECT * FROM f1m.bench" "TRUNCATE target")
+# The same with SQLite stepped on the backend's own thread (read-ahead off).
+R[copy_direct]=$(time_sql "INSERT INTO target SELECT * FROM f1m.bench" "TRUNCATE target; SET liteport.read_ahead = off")
+R[scan_all_direct]=$(time_sql "SELECT * FROM f1m.bench OFFSET 100000000" "SET liteport.read_ahead = off")
+R[scan_narrow]=$(time_sql "SELECT sum(i) FROM f1m.bench")
+R[scan_narrow_direct]=$(time_sql "SELECT sum(i) FROM f1m.bench" "SET liteport.read_ahead = off")
+log "  read-ahead off: copy ${R[copy_direct]} ms, scan ${R[scan_all_direct]} ms; one int column: on ${R[scan_narrow]} ms, off ${R[scan_narrow_direct]} ms"
 R[copy_native]=$(time_sql "INSERT INTO target SELECT * FROM native_source" "TRUNCATE target")
 log "  liteport ${R[copy_liteport]} ms, native ${R[copy_native]} ms"
 psql_bench -c "TRUNCATE target" -c "INSERT INTO target SELECT * FROM f1m.bench"
@@ -214,6 +220,9 @@ table=$(cat <<EOF
 | Scan, 4M rows, every column | ${R[scan_all_4m]} ms | ${R[step_all_4m]} ms | $(ratio "${R[scan_all_4m]}" "${R[step_all_4m]}") | $(rate 4000000 "${R[scan_all_4m]}") |
 | Scan, every column vs Postgres scanning a native table | ${R[scan_all_1m]} ms | ${R[native_scan_1m]} ms | $(ratio "${R[scan_all_1m]}" "${R[native_scan_1m]}") | |
 | Copy, \`INSERT INTO target SELECT * FROM foreign\` vs the same from a native table | ${R[copy_liteport]} ms | ${R[copy_native]} ms | $(ratio "${R[copy_liteport]}" "${R[copy_native]}") | $(rate 1000000 "${R[copy_liteport]}") |
+| Read-ahead thread (default) vs \`liteport.read_ahead = off\`: copy | ${R[copy_liteport]} ms | ${R[copy_direct]} ms | $(ratio "${R[copy_liteport]}" "${R[copy_direct]}") | |
+| Read-ahead thread vs off: scan, every column | ${R[scan_all_1m]} ms | ${R[scan_all_direct]} ms | $(ratio "${R[scan_all_1m]}" "${R[scan_all_direct]}") | |
+| Read-ahead thread vs off: scan of one integer column (\`sum(i)\`) | ${R[scan_narrow]} ms | ${R[scan_narrow_direct]} ms | $(ratio "${R[scan_narrow]}" "${R[scan_narrow_direct]}") | |
 | Copy vs \`sqlite3 -csv \| psql \\\\copy\` (end to end) | ${R[copy_liteport]} ms | ${R[copy_csv]} ms | $(ratio "${R[copy_liteport]}" "${R[copy_csv]}") | |
 | Copy vs pgloader (end to end, creates its own table) | ${R[copy_liteport]} ms | ${R[copy_pgloader]} ms | $(ratio "${R[copy_liteport]}" "${R[copy_pgloader]}") | |
 | \`liteport.profile\` of the 1M-row table (9 columns, one pass) | ${R[profile]} ms | | | $(rate 1000000 "${R[profile]}") |

@@ -577,4 +577,67 @@ mod tests {
         assert_eq!(err, "22P02: liteport server \"abort_src\", table \"a\", column \"x\", rowid 2: cannot convert 2.5 to bigint: has a fractional part; an integer column would lose it");
         assert_eq!(one::<i64>("SELECT count(*) FROM pg_class WHERE relnamespace = 'ab'::regnamespace"), 0);
     }
+
+    /// With liteport.read_ahead on, a scan reads exactly what it reads directly: every
+    /// value over several batches, the same conversion error naming the same rowid,
+    /// the same rejects; and an early stop (LIMIT) leaves the connection usable.
+    #[pg_test]
+    fn read_ahead_reads_what_direct_reads_read() {
+        let path = fixture(
+            "read_ahead",
+            "CREATE TABLE t(id INTEGER PRIMARY KEY, i INTEGER, r REAL, s TEXT, b BLOB, d TEXT);
+             WITH RECURSIVE c(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM c WHERE k < 5000)
+             INSERT INTO t SELECT k, k * 3, k / 7.0, printf('text %d %s', k, hex(randomblob(k % 50))), randomblob(k % 20),
+                 CASE WHEN k % 11 = 0 THEN NULL ELSE date('2020-01-01', '+' || k || ' days') END FROM c;
+             CREATE TABLE bad(id INTEGER PRIMARY KEY, n INTEGER);
+             INSERT INTO bad VALUES (1, 1), (2, 2), (3, 'three'), (4, 4), (5, 'five');",
+        );
+        server("ra", &path);
+        run("CREATE FOREIGN TABLE ra_t (id bigint, i int, r float8, s text, b bytea, d date) SERVER ra OPTIONS (table 't')");
+        run("CREATE FOREIGN TABLE ra_bad (id bigint, n bigint) SERVER ra OPTIONS (table 'bad')");
+        run("CREATE FOREIGN TABLE ra_bad_reject (id bigint, n bigint) SERVER ra OPTIONS (table 'bad', on_error 'reject', reject_target 'ra')");
+        let digest = "SELECT count(*) || ':' || md5(string_agg(t::text, ',' ORDER BY id)) FROM ra_t t";
+        run("SET liteport.read_ahead = off");
+        let direct = one::<String>(digest);
+        let direct_error = error_of("SELECT * FROM ra_bad");
+        let direct_rejects = one::<String>("SELECT string_agg(id || ':' || n, ',' ORDER BY id) FROM ra_bad_reject");
+        run("SET liteport.read_ahead = on");
+        assert_eq!(one::<String>(digest), direct);
+        assert!(direct.starts_with("5000:"));
+        assert_eq!(error_of("SELECT * FROM ra_bad"), direct_error);
+        assert!(direct_error.contains("rowid 3"), "{direct_error}");
+        assert_eq!(one::<String>("SELECT string_agg(id || ':' || n, ',' ORDER BY id) FROM ra_bad_reject"), direct_rejects);
+        assert_eq!(direct_rejects, "1:1,2:2,4:4");
+        assert_eq!(one::<i64>("SELECT count(*) FROM liteport.rejects WHERE target = 'ra'"), 4, "two rejects per read");
+        assert_eq!(
+            one::<String>("SELECT string_agg(DISTINCT \"row\"::text, ' ') FROM liteport.rejects WHERE target = 'ra'"),
+            r#"{"n": "five", "id": 5} {"n": "three", "id": 3}"#,
+            "both reads file the same rows"
+        );
+        assert_eq!(one::<i64>("SELECT count(*) FROM (SELECT * FROM ra_t LIMIT 3) x"), 3);
+        assert_eq!(one::<String>(digest), direct, "the connection is usable after an early stop");
+    }
+
+    /// Two scans of one connection in one query, one reading ahead on a thread while
+    /// the backend steps the other for every row (a correlated subquery): the backend
+    /// pauses the thread before each use, and both read every row.
+    #[pg_test]
+    fn read_ahead_pauses_while_the_backend_uses_the_connection() {
+        let path = fixture(
+            "ra_pause",
+            "CREATE TABLE a(x INTEGER); CREATE TABLE b(y INTEGER);
+             WITH RECURSIVE c(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM c WHERE k < 3000) INSERT INTO a SELECT k FROM c;
+             WITH RECURSIVE c(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM c WHERE k < 100) INSERT INTO b SELECT k FROM c;",
+        );
+        server("ra_pause", &path);
+        run("CREATE SCHEMA rap; IMPORT FOREIGN SCHEMA main FROM SERVER ra_pause INTO rap");
+        let q = "SELECT sum(a.x * (SELECT count(b.y) FROM rap.b WHERE b.y <= a.x % 100)) FROM rap.a";
+        run("SET liteport.read_ahead = off");
+        let direct = one::<pgrx::AnyNumeric>(q).to_string();
+        run("SET liteport.read_ahead = on");
+        assert_eq!(one::<pgrx::AnyNumeric>(q).to_string(), direct);
+        // And, in the same transaction, after a reader stopped midway.
+        assert_eq!(one::<i64>("SELECT count(*) FROM (SELECT x FROM rap.a LIMIT 1000) s"), 1000);
+        assert_eq!(one::<pgrx::AnyNumeric>(q).to_string(), direct);
+    }
 }

@@ -67,6 +67,29 @@ else
     not_ok "cancel from another session" "$(cat "$work/cancel.out")"
 fi
 
+# 2b. The same two, with the scan reading ahead on a thread (the thread steps SQLite;
+#     the backend waits for batches): the cancel still stops it promptly.
+start=$(now_ms)
+out=$(sql -c "SET liteport.read_ahead = on" -c "SET statement_timeout = '300ms'" -c "SELECT p FROM sorted_pairs LIMIT 1" 2>&1)
+elapsed=$(( $(now_ms) - start ))
+if [[ $out == *"canceling statement due to statement timeout"* && $elapsed -lt 3000 ]]; then
+    ok "statement_timeout stops a read-ahead thread inside a slow SQLite step (${elapsed} ms)"
+else
+    not_ok "statement_timeout with read-ahead" "after ${elapsed} ms: $out"
+fi
+sql -c "SET liteport.read_ahead = on" -c "SELECT count(x) FROM endless" >"$work/cancel2.out" 2>&1 &
+bg=$!
+sleep 1
+sql -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%count(x) FROM endless%' AND pid <> pg_backend_pid()" >/dev/null
+start=$(now_ms)
+wait $bg
+elapsed=$(( $(now_ms) - start ))
+if grep -q "canceling statement due to user request" "$work/cancel2.out" && [[ $elapsed -lt 2000 ]]; then
+    ok "cancel stops a read-ahead scan (${elapsed} ms after the request)"
+else
+    not_ok "cancel with read-ahead" "$(cat "$work/cancel2.out")"
+fi
+
 # 3. The server is usable after both cancels, and reads the right count.
 if [[ $(sql -c "SELECT count(*) FROM n") == 3000 ]]; then ok "scans work after a cancel"; else not_ok "scans after cancel" "wrong count"; fi
 
@@ -78,11 +101,13 @@ SELECT count(t) FROM $1 t \g /dev/null
 SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmHWM:\s+(\d+)'))[1];
 SQL
 }
-small_kb=$(peak_kb small)
-big_kb=$(peak_kb big)
-growth=$(( big_kb - small_kb ))
-echo "# backend peak RSS: 100k rows ${small_kb} kB, 2M rows ${big_kb} kB (growth ${growth} kB)"
-if [[ $growth -lt 8192 ]]; then ok "scan memory is flat (100k: ${small_kb} kB, 2M: ${big_kb} kB)"; else not_ok "flat memory" "grew ${growth} kB"; fi
+for ra in off on; do
+    small_kb=$(PGOPTIONS="-c liteport.read_ahead=$ra" peak_kb small)
+    big_kb=$(PGOPTIONS="-c liteport.read_ahead=$ra" peak_kb big)
+    growth=$(( big_kb - small_kb ))
+    echo "# backend peak RSS, read_ahead $ra: 100k rows ${small_kb} kB, 2M rows ${big_kb} kB (growth ${growth} kB)"
+    if [[ $growth -lt 8192 ]]; then ok "scan memory is flat, read_ahead $ra (100k: ${small_kb} kB, 2M: ${big_kb} kB)"; else not_ok "flat memory, read_ahead $ra" "grew ${growth} kB"; fi
+done
 
 # 5. Full-scan speed, for the record (the benchmark harness measures properly).
 start=$(now_ms)

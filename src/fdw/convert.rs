@@ -95,48 +95,72 @@ impl Target {
     }
 }
 
-/// One non-NULL value of the current row, read lazily from the statement.
-pub struct Cell {
-    pub stmt: *mut ffi::sqlite3_stmt,
-    pub index: c_int,
+/// One non-NULL value as SQLite stores it: the storage class and the value, read once
+/// from a statement (`from_column`) or from a batch another thread filled. Text and
+/// blob bytes are borrowed, never copied.
+pub struct Cell<'a> {
     /// SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT or SQLITE_BLOB.
     pub class: c_int,
+    int: i64,
+    real: f64,
+    raw: &'a [u8],
 }
 
-impl Cell {
-    fn integer(&self) -> i64 {
-        unsafe { ffi::sqlite3_column_int64(self.stmt, self.index) }
+impl<'a> Cell<'a> {
+    pub fn integer_value(v: i64) -> Cell<'static> {
+        Cell { class: ffi::SQLITE_INTEGER, int: v, real: 0.0, raw: &[] }
     }
-    fn real(&self) -> f64 {
-        unsafe { ffi::sqlite3_column_double(self.stmt, self.index) }
+    pub fn real_value(v: f64) -> Cell<'static> {
+        Cell { class: ffi::SQLITE_FLOAT, int: 0, real: v, raw: &[] }
     }
-    /// The bytes of a TEXT or BLOB value; for an INTEGER, its decimal digits.
-    fn raw_bytes(&self) -> &[u8] {
+    /// A TEXT (`is_blob` false) or BLOB value.
+    pub fn bytes_value(bytes: &'a [u8], is_blob: bool) -> Cell<'a> {
+        Cell { class: if is_blob { ffi::SQLITE_BLOB } else { ffi::SQLITE_TEXT }, int: 0, real: 0.0, raw: bytes }
+    }
+
+    /// Column `index` of the statement's current row, whose type is `class` (not NULL).
+    /// The bytes stay valid until the statement steps again.
+    pub unsafe fn from_column(stmt: *mut ffi::sqlite3_stmt, index: c_int, class: c_int) -> Cell<'a> {
         unsafe {
-            let ptr = if self.class == ffi::SQLITE_BLOB {
-                ffi::sqlite3_column_blob(self.stmt, self.index) as *const u8
-            } else {
-                ffi::sqlite3_column_text(self.stmt, self.index)
-            };
-            let len = ffi::sqlite3_column_bytes(self.stmt, self.index) as usize;
-            if ptr.is_null() || len == 0 {
-                &[]
-            } else {
-                std::slice::from_raw_parts(ptr, len)
+            match class {
+                ffi::SQLITE_INTEGER => Cell::integer_value(ffi::sqlite3_column_int64(stmt, index)),
+                ffi::SQLITE_FLOAT => Cell::real_value(ffi::sqlite3_column_double(stmt, index)),
+                _ => {
+                    let is_blob = class == ffi::SQLITE_BLOB;
+                    let ptr = if is_blob {
+                        ffi::sqlite3_column_blob(stmt, index) as *const u8
+                    } else {
+                        ffi::sqlite3_column_text(stmt, index)
+                    };
+                    let len = ffi::sqlite3_column_bytes(stmt, index) as usize;
+                    let bytes = if ptr.is_null() || len == 0 { &[][..] } else { std::slice::from_raw_parts(ptr, len) };
+                    Cell::bytes_value(bytes, is_blob)
+                }
             }
         }
+    }
+
+    pub fn integer(&self) -> i64 {
+        self.int
+    }
+    pub fn real(&self) -> f64 {
+        self.real
+    }
+    /// The bytes of a TEXT or BLOB value.
+    pub fn raw_bytes(&self) -> &'a [u8] {
+        self.raw
     }
     /// The value as bytes: TEXT and BLOB as stored, INTEGER as decimal digits, REAL
     /// as the shortest text that reads back to the same double (SQLite's own
     /// rendering keeps only 15 digits and would lose precision).
-    pub fn bytes(&self) -> Cow<'_, [u8]> {
-        if self.class == ffi::SQLITE_FLOAT {
-            Cow::Owned(format!("{:?}", self.real()).into_bytes())
-        } else {
-            Cow::Borrowed(self.raw_bytes())
+    pub fn bytes(&self) -> Cow<'a, [u8]> {
+        match self.class {
+            ffi::SQLITE_FLOAT => Cow::Owned(format!("{:?}", self.real).into_bytes()),
+            ffi::SQLITE_INTEGER => Cow::Owned(self.int.to_string().into_bytes()),
+            _ => Cow::Borrowed(self.raw),
         }
     }
-    fn text(&self) -> Result<Cow<'_, str>, ValueError> {
+    fn text(&self) -> Result<Cow<'a, str>, ValueError> {
         match self.bytes() {
             Cow::Borrowed(b) => scalar::check_text(b).map(Cow::Borrowed),
             Cow::Owned(b) => Ok(Cow::Owned(String::from_utf8(b).expect("a rendered number is ASCII"))),

@@ -9,5 +9,6 @@ pub mod import_sql;
 pub mod nodes;
 pub mod options;
 pub mod plan;
+pub mod read_ahead;
 pub mod scan;
 pub mod server;

@@ -6,6 +6,7 @@
 //! nothing and leaves no statement open for the next query.
 
 use super::convert::{Cell, Target};
+use super::read_ahead::{ReadAhead, StepEnd};
 use super::plan::PlanData;
 use crate::error::{shorten_bytes_for_message, shorten_for_message, LiteportError, Result, RowRef, ValueError};
 use crate::sqlite::connection::SqliteConnection;
@@ -56,6 +57,28 @@ struct ScanColumn {
     type_name: String,
 }
 
+impl Drop for ScanState {
+    /// Before the fields go (the statement is finalized): our own reading thread
+    /// joined, and no other scan's thread on the connection.
+    fn drop(&mut self) {
+        self.read_ahead = None;
+        self.conn.pause_readers();
+    }
+}
+
+/// Column `index` of the current row (None: NULL), from the read-ahead batch or
+/// straight from the statement. A free function so that the scan can borrow its
+/// columns mutably at the same time.
+unsafe fn cell_at<'a>(read_ahead: &'a Option<ReadAhead>, statement: &Option<RawStatement>, index: c_int) -> Option<Cell<'a>> {
+    if let Some(read_ahead) = read_ahead {
+        let (batch, row) = read_ahead.row();
+        return (batch.class(row, index as usize) != ffi::SQLITE_NULL).then(|| batch.cell(row, index as usize));
+    }
+    let stmt = statement.as_ref()?.ptr;
+    let class = unsafe { ffi::sqlite3_column_type(stmt, index) };
+    (class != ffi::SQLITE_NULL).then(|| unsafe { Cell::from_column(stmt, index, class) })
+}
+
 /// Why a row could not be read: a value that does not convert (reject mode may skip
 /// the row) or anything else (always an ERROR).
 enum RowError {
@@ -64,8 +87,11 @@ enum RowError {
 }
 
 pub struct ScanState {
-    // Field order matters: the statement must be finalized before the connection
-    // it belongs to can be closed.
+    // Field order matters: the reading thread must be joined before the statement is
+    // finalized, and the statement finalized before its connection can be closed.
+    read_ahead: Option<ReadAhead>,
+    /// GUC liteport.read_ahead when the scan began.
+    use_read_ahead: bool,
     statement: Option<RawStatement>,
     conn: Rc<SqliteConnection>,
     columns: Vec<ScanColumn>,
@@ -104,6 +130,9 @@ impl ScanState {
             .collect::<Vec<_>>();
         let rowid_index = plan.has_rowid.then_some(columns.len() as c_int);
         Ok(ScanState {
+            read_ahead: None,
+            // Worth a thread only when there are values to copy (not for count(*)).
+            use_read_ahead: super::handler::READ_AHEAD.get() && !plan.attnums.is_empty(),
             statement: Some(statement),
             conn,
             columns,
@@ -137,7 +166,25 @@ impl ScanState {
         let Some(stmt) = self.statement.as_ref().map(|s| s.ptr) else {
             return Ok(false);
         };
-        match unsafe { ffi::sqlite3_step(stmt) } {
+        let stepped = if self.use_read_ahead {
+            if self.read_ahead.is_none() {
+                let ncols = self.columns.len() + self.rowid_index.is_some() as usize;
+                let started = ReadAhead::new(std::rc::Rc::clone(&self.conn), stmt, ncols)
+                    .map_err(|e| RowError::Other(LiteportError::Internal(format!("cannot start the read-ahead thread: {e}"))))?;
+                self.read_ahead = Some(started);
+            }
+            match self.read_ahead.as_mut().expect("started above").advance() {
+                Ok(true) => ffi::SQLITE_ROW,
+                Ok(false) => ffi::SQLITE_DONE,
+                Err(StepEnd::Failed(rc, _)) if rc == ffi::SQLITE_INTERRUPT => ffi::SQLITE_INTERRUPT,
+                Err(StepEnd::Failed(_, message)) => return Err(RowError::Other(self.read_error(message))),
+                Err(StepEnd::Done) => ffi::SQLITE_DONE,
+            }
+        } else {
+            self.conn.pause_readers();
+            unsafe { ffi::sqlite3_step(stmt) }
+        };
+        match stepped {
             ffi::SQLITE_ROW => {}
             ffi::SQLITE_DONE => return Ok(false),
             ffi::SQLITE_INTERRUPT => {
@@ -146,13 +193,7 @@ impl ScanState {
                 pgrx::check_for_interrupts!();
                 return Err(RowError::Other(LiteportError::Interrupted { server: self.conn.options.server_name.clone() }));
             }
-            _ => {
-                return Err(RowError::Other(LiteportError::Sqlite {
-                    server: self.conn.options.server_name.clone(),
-                    doing: format!("reading \"{}\"", self.table),
-                    message: errmsg(&self.conn),
-                }))
-            }
+            _ => return Err(RowError::Other(self.read_error(errmsg(&self.conn)))),
         }
         self.rows_read += 1;
         let values = unsafe { std::slice::from_raw_parts_mut((*slot).tts_values, self.natts) };
@@ -160,13 +201,12 @@ impl ScanState {
         isnull.fill(true);
         for i in 0..self.columns.len() {
             let col = &mut self.columns[i];
-            let class = unsafe { ffi::sqlite3_column_type(stmt, col.result_index) };
-            if class == ffi::SQLITE_NULL
-                || (col.empty_as_null && class == ffi::SQLITE_TEXT && unsafe { ffi::sqlite3_column_bytes(stmt, col.result_index) } == 0)
-            {
+            let Some(cell) = (unsafe { cell_at(&self.read_ahead, &self.statement, col.result_index) }) else {
+                continue;
+            };
+            if col.empty_as_null && cell.class == ffi::SQLITE_TEXT && cell.raw_bytes().is_empty() {
                 continue;
             }
-            let cell = Cell { stmt, index: col.result_index, class };
             match unsafe { col.target.to_datum(&cell, self.utf8_database) } {
                 Ok(datum) => {
                     values[col.tuple_index] = datum;
@@ -178,20 +218,29 @@ impl ScanState {
         Ok(true)
     }
 
+    /// Column `index` of the current row (None: NULL), from the read-ahead batch or
+    /// straight from the statement.
+    unsafe fn current_cell(&self, index: c_int) -> Option<Cell<'_>> {
+        unsafe { cell_at(&self.read_ahead, &self.statement, index) }
+    }
+
+    fn read_error(&self, message: String) -> LiteportError {
+        LiteportError::Sqlite { server: self.conn.options.server_name.clone(), doing: format!("reading \"{}\"", self.table), message }
+    }
+
     /// The current row as a reject: the error, and every fetched value as SQLite
     /// stores it (see `rejects::stored_value_json`).
     fn reject(&self, error: LiteportError) -> crate::migrate::rejects::Reject {
-        let stmt = self.statement.as_ref().expect("a row was read").ptr;
         let mut row = serde_json::Map::new();
         for col in &self.columns {
-            let class = unsafe { ffi::sqlite3_column_type(stmt, col.result_index) };
-            let cell = Cell { stmt, index: col.result_index, class };
-            let value = match class {
-                ffi::SQLITE_NULL => serde_json::Value::Null,
-                ffi::SQLITE_INTEGER => serde_json::Value::from(unsafe { ffi::sqlite3_column_int64(stmt, col.result_index) }),
-                ffi::SQLITE_FLOAT => crate::migrate::rejects::real_json(unsafe { ffi::sqlite3_column_double(stmt, col.result_index) }),
-                ffi::SQLITE_TEXT => crate::migrate::rejects::text_json(&cell.bytes()),
-                _ => crate::migrate::rejects::blob_json(&cell.bytes()),
+            let value = match unsafe { self.current_cell(col.result_index) } {
+                None => serde_json::Value::Null,
+                Some(cell) => match cell.class {
+                    ffi::SQLITE_INTEGER => serde_json::Value::from(cell.integer()),
+                    ffi::SQLITE_FLOAT => crate::migrate::rejects::real_json(cell.real()),
+                    ffi::SQLITE_TEXT => crate::migrate::rejects::text_json(cell.raw_bytes()),
+                    _ => crate::migrate::rejects::blob_json(cell.raw_bytes()),
+                },
             };
             row.insert(col.sqlite_name.clone(), value);
         }
@@ -224,9 +273,10 @@ impl ScanState {
                 Err(_) => shorten_bytes_for_message(&cell.bytes()),
             },
         };
-        let row = match (self.rowid_index, self.statement.as_ref()) {
-            (Some(idx), Some(stmt)) => RowRef::Rowid(unsafe { ffi::sqlite3_column_int64(stmt.ptr, idx) }),
-            _ => RowRef::RowNumber(self.rows_read),
+        let rowid = self.rowid_index.and_then(|idx| unsafe { self.current_cell(idx) }).map(|c| c.integer());
+        let row = match rowid {
+            Some(id) => RowRef::Rowid(id),
+            None => RowRef::RowNumber(self.rows_read),
         };
         LiteportError::Conversion {
             server: self.conn.options.server_name.clone(),
@@ -242,6 +292,12 @@ impl ScanState {
 
     /// Start over (ReScan): same statement, same snapshot.
     pub fn rewind(&mut self) {
+        // Join the reading thread before touching the statement. A rescanned scan is
+        // usually the small inner side of a nested loop, where a thread per rescan
+        // costs more than it saves: read it directly from now on.
+        self.read_ahead = None;
+        self.use_read_ahead = false;
+        self.conn.pause_readers();
         if let Some(stmt) = &self.statement {
             unsafe { ffi::sqlite3_reset(stmt.ptr) };
         }
@@ -250,6 +306,8 @@ impl ScanState {
 
     /// Finalize the statement now (EndForeignScan); the rest goes with the memory context.
     pub fn finish(&mut self) {
+        self.read_ahead = None;
+        self.conn.pause_readers();
         self.statement = None;
     }
 }

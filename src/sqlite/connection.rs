@@ -12,7 +12,8 @@ use rusqlite::{ffi, OpenFlags};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::Path;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
+use crate::fdw::read_ahead::ReaderControl;
 
 /// What identifies a SQLite source: the options of one foreign server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,8 @@ pub struct SqliteConnection {
     pub opened_immutable: bool,
     /// Server options changed or the server was dropped: close at transaction end.
     stale: Cell<bool>,
+    /// Reading threads of scans on this connection (liteport.read_ahead).
+    readers: RefCell<Vec<Weak<ReaderControl>>>,
 }
 
 /// SQLite file header: the first 16 bytes of every database file.
@@ -95,6 +98,8 @@ impl SqliteConnection {
 
         let immutable = wal_without_sidecars(&path, &header[..header_len]);
         let uri = format!("file:{}?mode=ro{}", uri_path(&path), if immutable { "&immutable=1" } else { "" });
+        // Serialized mode: a scan's read-ahead thread (liteport.read_ahead) may step one
+        // statement while the backend uses the connection for another.
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let db = rusqlite::Connection::open_with_flags(&uri, flags).map_err(|e| connect_err(e.to_string()))?;
 
@@ -120,17 +125,43 @@ impl SqliteConnection {
             in_snapshot: Cell::new(false),
             opened_immutable: immutable,
             stale: Cell::new(false),
+            readers: RefCell::new(Vec::new()),
         })
     }
 
+    /// The connection, for the backend's use: no reading thread runs while it is used.
     pub fn db(&self) -> &rusqlite::Connection {
+        self.pause_readers();
         &self.db
     }
 
-    /// The raw handle, for the scan's hot loop.
+    /// The raw handle (no reading thread runs on it until the caller's next step).
     pub fn raw(&self) -> *mut ffi::sqlite3 {
+        self.pause_readers();
         // SAFETY: the handle lives as long as `self.db`, and callers hold `self` (by Rc).
         unsafe { self.db.handle() }
+    }
+
+    pub fn register_reader(&self, reader: &Rc<ReaderControl>) {
+        let mut readers = self.readers.borrow_mut();
+        readers.retain(|r| r.strong_count() > 0);
+        readers.push(Rc::downgrade(reader));
+    }
+
+    /// Stop every reading thread on this connection (they keep what they read).
+    /// Call before any use of a statement of this connection on the backend's thread.
+    pub fn pause_readers(&self) {
+        let mut readers = self.readers.borrow_mut();
+        if readers.is_empty() {
+            return;
+        }
+        readers.retain(|r| match r.upgrade() {
+            Some(reader) => {
+                reader.pause();
+                true
+            }
+            None => false,
+        });
     }
 
     pub fn in_snapshot(&self) -> bool {
@@ -143,6 +174,7 @@ impl SqliteConnection {
         if self.in_snapshot.get() {
             return Ok(());
         }
+        self.pause_readers();
         let run = || -> rusqlite::Result<()> {
             self.db.execute_batch("BEGIN DEFERRED")?;
             self.db.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0))?;
@@ -160,6 +192,7 @@ impl SqliteConnection {
     /// also works while a statement is still open (an aborted scan), COMMIT may not.
     pub fn end_snapshot(&self) {
         if self.in_snapshot.replace(false) {
+            self.pause_readers();
             let _ = self.db.execute_batch("ROLLBACK");
         }
     }

@@ -119,6 +119,7 @@ fn source_checksum(conn: &SqliteConnection, spec: &TableSpec, columns: &[(String
     let mut checksum = Checksum::default();
     let (mut rows, mut unconvertible) = (0i64, 0i64);
     loop {
+        conn.pause_readers();
         let rc = unsafe { ffi::sqlite3_step(stmt.ptr()) };
         match rc {
             ffi::SQLITE_ROW => {}
@@ -141,7 +142,7 @@ fn source_checksum(conn: &SqliteConnection, spec: &TableSpec, columns: &[(String
                     encoder.null();
                     continue;
                 }
-                let cell = Cell { stmt: stmt.ptr(), index: i as i32, class };
+                let cell = unsafe { Cell::from_column(stmt.ptr(), i as i32, class) };
                 match unsafe { target.to_datum(&cell, utf8) } {
                     Ok(datum) => unsafe { codec.encode(&mut encoder, datum) },
                     Err(_) => return false,

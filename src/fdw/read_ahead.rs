@@ -1,0 +1,306 @@
+//! Stepping SQLite on a plain Rust thread while the backend converts and inserts
+//! (GUC `liteport.read_ahead`): the reader fills batches of raw values, the backend
+//! converts from them. On two cores the copy then costs about the slower of the two
+//! halves instead of their sum.
+//!
+//! Rules that keep this safe inside a Postgres backend:
+//! - the thread never calls Postgres: it only steps the statement and copies values;
+//! - it is started with every signal blocked, so Postgres's signal handlers keep
+//!   running on the backend's own thread;
+//! - the backend never uses the connection while a thread steps it: every use goes
+//!   through `SqliteConnection::db()`/`raw()`, which first pause the connection's
+//!   reading threads (they stop between rows and hand back what they read; the scan
+//!   starts a new thread when it needs more), so SQLite's cheaper multi-thread mode
+//!   suffices;
+//! - a query cancel stops it through the connection's progress handler (which only
+//!   reads Postgres's interrupt flags), and the scan's end or an ERROR stops it
+//!   through a flag, and joins it before the statement is finalized.
+
+use super::convert::Cell;
+use crate::sqlite::connection::SqliteConnection;
+use rusqlite::ffi;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::ffi::c_int;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// Rows per batch, and the text/blob bytes after which a batch is sent early.
+const BATCH_ROWS: usize = 256;
+const BATCH_BYTES: usize = 1 << 20;
+
+/// How the statement ended after a batch's rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepEnd {
+    Done,
+    /// SQLite's result code and message (SQLITE_INTERRUPT for a cancel).
+    Failed(c_int, String),
+}
+
+/// Raw values of up to BATCH_ROWS rows: per value its storage class and a number —
+/// the integer, the double's bits, or (offset << 32 | length) into `bytes`.
+#[derive(Default)]
+pub struct Batch {
+    ncols: usize,
+    rows: usize,
+    classes: Vec<u8>,
+    numbers: Vec<u64>,
+    bytes: Vec<u8>,
+    end: Option<StepEnd>,
+}
+
+impl Batch {
+    fn clear(&mut self, ncols: usize) {
+        self.ncols = ncols;
+        self.rows = 0;
+        self.classes.clear();
+        self.numbers.clear();
+        self.bytes.clear();
+        self.end = None;
+    }
+
+    /// Copy the current row of `stmt`.
+    unsafe fn push_row(&mut self, stmt: *mut ffi::sqlite3_stmt) {
+        for i in 0..self.ncols as c_int {
+            let class = unsafe { ffi::sqlite3_column_type(stmt, i) };
+            let number = match class {
+                ffi::SQLITE_INTEGER => (unsafe { ffi::sqlite3_column_int64(stmt, i) }) as u64,
+                ffi::SQLITE_FLOAT => unsafe { ffi::sqlite3_column_double(stmt, i) }.to_bits(),
+                ffi::SQLITE_TEXT | ffi::SQLITE_BLOB => {
+                    let cell = unsafe { Cell::from_column(stmt, i, class) };
+                    let offset = self.bytes.len() as u64;
+                    self.bytes.extend_from_slice(cell.raw_bytes());
+                    (offset << 32) | cell.raw_bytes().len() as u64
+                }
+                _ => 0,
+            };
+            self.classes.push(class as u8);
+            self.numbers.push(number);
+        }
+        self.rows += 1;
+    }
+
+    pub fn class(&self, row: usize, col: usize) -> c_int {
+        self.classes[row * self.ncols + col] as c_int
+    }
+
+    /// The value at (row, col); not for NULL.
+    pub fn cell(&self, row: usize, col: usize) -> Cell<'_> {
+        let i = row * self.ncols + col;
+        let n = self.numbers[i];
+        match self.classes[i] as c_int {
+            ffi::SQLITE_INTEGER => Cell::integer_value(n as i64),
+            ffi::SQLITE_FLOAT => Cell::real_value(f64::from_bits(n)),
+            class => {
+                let (offset, len) = ((n >> 32) as usize, (n & 0xffff_ffff) as usize);
+                Cell::bytes_value(&self.bytes[offset..offset + len], class == ffi::SQLITE_BLOB)
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+}
+
+struct StatementPtr(*mut ffi::sqlite3_stmt, *mut ffi::sqlite3);
+// SAFETY: while the thread runs, the backend does not use the connection: every
+// backend-side use goes through SqliteConnection's accessors, which pause readers first.
+unsafe impl Send for StatementPtr {}
+
+/// Step and copy rows until the statement ends, `stop` is set, or the scan is gone.
+/// Returns the rows read but not handed over when stopped, so none is lost.
+fn fill(statement: StatementPtr, ncols: usize, full: SyncSender<Batch>, recycled: Receiver<Batch>, stop: Arc<AtomicBool>) -> Option<Batch> {
+    let StatementPtr(stmt, db) = statement;
+    loop {
+        let mut batch = recycled.try_recv().unwrap_or_default();
+        batch.clear(ncols);
+        while batch.rows < BATCH_ROWS && batch.bytes.len() < BATCH_BYTES {
+            if stop.load(Ordering::Relaxed) {
+                return (batch.rows > 0).then_some(batch);
+            }
+            match unsafe { ffi::sqlite3_step(stmt) } {
+                ffi::SQLITE_ROW => unsafe { batch.push_row(stmt) },
+                ffi::SQLITE_DONE => {
+                    batch.end = Some(StepEnd::Done);
+                    break;
+                }
+                rc => {
+                    let message = unsafe { std::ffi::CStr::from_ptr(ffi::sqlite3_errmsg(db)) }.to_string_lossy().into_owned();
+                    batch.end = Some(StepEnd::Failed(rc, message));
+                    break;
+                }
+            }
+        }
+        let ended = batch.end.is_some();
+        // Hand over; while the backend is behind, wait (it unparks us after each batch).
+        let mut handing = batch;
+        loop {
+            match full.try_send(handing) {
+                Ok(()) => break,
+                Err(TrySendError::Full(b)) => {
+                    if stop.load(Ordering::Relaxed) {
+                        return Some(b);
+                    }
+                    handing = b;
+                    // Woken by the backend after it takes a batch, or to stop. (An
+                    // unpark that came first makes this return at once.)
+                    std::thread::park();
+                }
+                Err(TrySendError::Disconnected(_)) => return None,
+            }
+        }
+        if ended {
+            return None;
+        }
+    }
+}
+
+/// What the connection needs to pause a scan's reading thread before the backend
+/// uses the connection itself.
+#[derive(Default)]
+pub struct ReaderControl {
+    stop: Arc<AtomicBool>,
+    thread: RefCell<Option<JoinHandle<Option<Batch>>>>,
+    /// Rows the paused thread had read but not handed over.
+    leftover: RefCell<Option<Batch>>,
+}
+
+impl ReaderControl {
+    /// Stop the thread, wait for it, and keep the rows it had read. The statement
+    /// stays where it is; the scan starts a new thread when it needs more rows.
+    pub fn pause(&self) {
+        let Some(handle) = self.thread.borrow_mut().take() else { return };
+        self.stop.store(true, Ordering::Relaxed);
+        handle.thread().unpark();
+        let leftover = handle.join().ok().flatten();
+        *self.leftover.borrow_mut() = leftover;
+    }
+
+    fn running(&self) -> bool {
+        self.thread.borrow().is_some()
+    }
+}
+
+/// The reading thread of one scan, and the batch being converted.
+pub struct ReadAhead {
+    conn: Rc<SqliteConnection>,
+    stmt: *mut ffi::sqlite3_stmt,
+    ncols: usize,
+    control: Rc<ReaderControl>,
+    full: Option<Receiver<Batch>>,
+    recycle: Option<SyncSender<Batch>>,
+    /// Batches collected from a paused thread, in order.
+    pending: VecDeque<Batch>,
+    current: Batch,
+    position: usize,
+}
+
+impl ReadAhead {
+    /// Read `stmt` (which has `ncols` result columns) ahead on a thread.
+    pub fn new(conn: Rc<SqliteConnection>, stmt: *mut ffi::sqlite3_stmt, ncols: usize) -> std::io::Result<ReadAhead> {
+        let control = Rc::new(ReaderControl::default());
+        conn.register_reader(&control);
+        let mut read_ahead =
+            ReadAhead { conn, stmt, ncols, control, full: None, recycle: None, pending: VecDeque::new(), current: Batch::default(), position: 0 };
+        read_ahead.spawn()?;
+        Ok(read_ahead)
+    }
+
+    fn spawn(&mut self) -> std::io::Result<()> {
+        // Taking the raw handle pauses any other scan's thread on this connection.
+        let db = self.conn.raw();
+        let (full_tx, full_rx) = sync_channel::<Batch>(2);
+        let (recycle_tx, recycle_rx) = sync_channel::<Batch>(4);
+        self.control.stop.store(false, Ordering::Relaxed);
+        let stop = Arc::clone(&self.control.stop);
+        let statement = StatementPtr(self.stmt, db);
+        let ncols = self.ncols;
+        // The thread inherits the signal mask of its creator: block everything while
+        // spawning, then restore the backend's own mask.
+        let handle = unsafe {
+            let mut all: libc::sigset_t = std::mem::zeroed();
+            let mut previous: libc::sigset_t = std::mem::zeroed();
+            libc::sigfillset(&mut all);
+            libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut previous);
+            let spawned = std::thread::Builder::new()
+                .name("liteport-read".into())
+                .spawn(move || fill(statement, ncols, full_tx, recycle_rx, stop));
+            libc::pthread_sigmask(libc::SIG_SETMASK, &previous, std::ptr::null_mut());
+            spawned?
+        };
+        *self.control.thread.borrow_mut() = Some(handle);
+        self.full = Some(full_rx);
+        self.recycle = Some(recycle_tx);
+        Ok(())
+    }
+
+    /// The next batch: from a paused thread's rows, from the running thread, or from
+    /// a new thread. None: the thread could not be started again.
+    fn next_batch(&mut self) -> Option<std::io::Result<Batch>> {
+        loop {
+            if let Some(batch) = self.pending.pop_front() {
+                return Some(Ok(batch));
+            }
+            if self.control.running() {
+                let received = self.full.as_ref().and_then(|rx| rx.recv().ok());
+                if let Some(handle) = self.control.thread.borrow().as_ref() {
+                    handle.thread().unpark();
+                }
+                match received {
+                    Some(batch) => return Some(Ok(batch)),
+                    // The thread ended without a last batch: it saw the scan go away.
+                    None => return None,
+                }
+            }
+            // Paused: what it sent, then what it held, then a new thread.
+            if let Some(rx) = self.full.take() {
+                self.pending.extend(rx.try_iter());
+            }
+            self.pending.extend(self.control.leftover.borrow_mut().take());
+            if self.pending.is_empty() {
+                if let Err(e) = self.spawn() {
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+
+    /// Advance to the next row. Ok(true): `row()` is valid; Ok(false): no more rows.
+    pub fn advance(&mut self) -> Result<bool, StepEnd> {
+        self.position += 1;
+        while self.position >= self.current.rows {
+            if let Some(end) = self.current.end.clone() {
+                return match end {
+                    StepEnd::Done => Ok(false),
+                    failed => Err(failed),
+                };
+            }
+            let next = match self.next_batch() {
+                Some(Ok(batch)) => batch,
+                Some(Err(e)) => return Err(StepEnd::Failed(ffi::SQLITE_ERROR, format!("cannot start the read-ahead thread: {e}"))),
+                None => return Ok(false),
+            };
+            let used = std::mem::replace(&mut self.current, next);
+            if let Some(recycle) = &self.recycle {
+                let _ = recycle.try_send(used);
+            }
+            self.position = 0;
+        }
+        Ok(true)
+    }
+
+    /// The current batch and the current row's index in it.
+    pub fn row(&self) -> (&Batch, usize) {
+        (&self.current, self.position)
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        self.control.pause();
+    }
+}

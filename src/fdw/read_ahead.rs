@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 /// Rows per batch, and the text/blob bytes after which a batch is sent early.
-const BATCH_ROWS: usize = 256;
+const BATCH_ROWS: usize = 1024;
 const BATCH_BYTES: usize = 1 << 20;
 
 /// How the statement ended after a batch's rows.

@@ -22,6 +22,7 @@ pub mod verify;
 pgrx::extension_sql_file!("../sql/liteport_fdw.sql", name = "liteport_fdw", bootstrap);
 pgrx::extension_sql_file!("../sql/coerce.sql", name = "coerce", requires = ["liteport_fdw"]);
 pgrx::extension_sql_file!("../sql/migrate.sql", name = "migrate", requires = ["liteport_fdw"]);
+pgrx::extension_sql_file!("../sql/large_object.sql", name = "large_object", requires = ["liteport_fdw"]);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {

@@ -640,4 +640,50 @@ mod tests {
         assert_eq!(one::<i64>("SELECT count(*) FROM (SELECT x FROM rap.a LIMIT 1000) s"), 1000);
         assert_eq!(one::<pgrx::AnyNumeric>(q).to_string(), direct);
     }
+
+    /// A role that is not superuser and has no file access uploads each shared
+    /// database as a large object it owns, creates a server on it, and imports,
+    /// profiles, migrates and verifies, all matching; the same role cannot point a
+    /// server at a file. Missing objects, other roles' objects and bytes that are not
+    /// SQLite are clear ERRORs naming the oid.
+    #[pg_test]
+    fn large_object_servers_for_a_role_without_file_access() {
+        run("CREATE ROLE lp_cloud; GRANT USAGE ON FOREIGN DATA WRAPPER liteport TO lp_cloud");
+        let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+        for db in ["chinook", "northwind", "sakila", "grafana", "mbtiles_plain2"] {
+            let bytes = std::fs::read(data.join(format!("{db}.sqlite"))).unwrap();
+            run(&format!("CREATE SCHEMA lo_{db}_f AUTHORIZATION lp_cloud; CREATE SCHEMA lo_{db}_m AUTHORIZATION lp_cloud"));
+            run("SET ROLE lp_cloud");
+            let oid = Spi::get_one_with_args::<pg_sys::Oid>("SELECT liteport.upload($1)", &[bytes.as_slice().into()]).unwrap().unwrap();
+            let server = format!("lo_{db}");
+            run(&format!("CREATE SERVER {server} FOREIGN DATA WRAPPER liteport OPTIONS (large_object '{}')", oid.to_u32()));
+            assert!(one::<bool>(&format!("SELECT ok AND size_bytes = {} FROM liteport.check('{server}')", bytes.len())), "{db}");
+            run(&format!("IMPORT FOREIGN SCHEMA main FROM SERVER {server} INTO {server}_f"));
+            assert!(one::<i64>(&format!("SELECT count(*) FROM liteport.profile('{server}')")) > 0);
+            let tables = one::<i64>(&format!("SELECT count(*) FROM liteport.migrate('{server}', '{server}_m')"));
+            let matching = one::<i64>(&format!("SELECT count(*) FROM liteport.verify('{server}', '{server}_m') WHERE matches"));
+            assert_eq!(matching, tables, "{db}");
+            run("RESET ROLE");
+            assert_eq!(one::<String>(&format!("SELECT lomowner::regrole::text FROM pg_largeobject_metadata WHERE oid = {}", oid.to_u32())), "lp_cloud");
+        }
+        run("SET ROLE lp_cloud");
+        assert!(error_of("CREATE SERVER lo_file FOREIGN DATA WRAPPER liteport OPTIONS (database '/etc/passwd')").starts_with("42501"));
+        assert!(error_of("CREATE SERVER lo_both FOREIGN DATA WRAPPER liteport OPTIONS (database '/x.db', large_object '1')").starts_with("HV024"));
+        run("CREATE SERVER lo_missing FOREIGN DATA WRAPPER liteport OPTIONS (large_object '4000000000')");
+        assert_eq!(error_of("SELECT * FROM liteport.check('lo_missing')"), "42704: large object 4000000000 does not exist");
+        assert!(error_of("SELECT liteport.upload('not sqlite'::bytea)").starts_with("22023"));
+        run("RESET ROLE");
+        let theirs = one::<pg_sys::Oid>("SELECT lo_from_bytea(0, 'whatever'::bytea)").to_u32();
+        let junk = one::<pg_sys::Oid>(&format!("SELECT lo_from_bytea(0, '\\x{}'::bytea)", "ab".repeat(200))).to_u32();
+        run(&format!("GRANT SELECT ON LARGE OBJECT {junk} TO lp_cloud"));
+        run("SET ROLE lp_cloud");
+        run(&format!("CREATE SERVER lo_theirs FOREIGN DATA WRAPPER liteport OPTIONS (large_object '{theirs}')"));
+        assert_eq!(error_of("SELECT * FROM liteport.check('lo_theirs')"), format!("42501: permission denied for large object {theirs}"));
+        run(&format!("CREATE SERVER lo_junk FOREIGN DATA WRAPPER liteport OPTIONS (large_object '{junk}')"));
+        assert_eq!(
+            error_of("SELECT * FROM liteport.check('lo_junk')"),
+            format!("HV00N: liteport server \"lo_junk\": \"large object {junk}\" is not a SQLite database: it does not start with the SQLite header")
+        );
+        run("RESET ROLE");
+    }
 }

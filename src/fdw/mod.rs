@@ -6,6 +6,7 @@ pub mod deparse;
 pub mod handler;
 pub mod import;
 pub mod import_sql;
+pub mod large_object;
 pub mod nodes;
 pub mod options;
 pub mod plan;

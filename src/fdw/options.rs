@@ -22,7 +22,7 @@ impl OptionContext {
     pub fn valid_options(self) -> &'static [&'static str] {
         match self {
             OptionContext::Wrapper | OptionContext::UserMapping => &[],
-            OptionContext::Server => &["database", "busy_timeout_ms"],
+            OptionContext::Server => &["database", "large_object", "busy_timeout_ms"],
             OptionContext::ForeignTable => &["table", "on_error", "reject_target"],
             OptionContext::Column => &["column_name", "epoch_unit", "empty_as_null", "timezone"],
         }
@@ -33,6 +33,13 @@ impl OptionContext {
 /// which knows the current role.
 pub fn validate(context: OptionContext, options: &[(String, String)]) -> Result<()> {
     let valid = context.valid_options();
+    let has = |key: &str| options.iter().any(|(k, _)| k == key);
+    if has("database") && has("large_object") {
+        return Err(LiteportError::InvalidOptionValue {
+            name: "large_object".into(),
+            reason: "a server reads either a file (database) or a large object (large_object), not both".into(),
+        });
+    }
     for (name, value) in options {
         if !valid.contains(&name.as_str()) {
             return Err(LiteportError::InvalidOption { name: name.clone(), valid: valid.to_vec() });
@@ -47,6 +54,9 @@ pub fn validate(context: OptionContext, options: &[(String, String)]) -> Result<
             "busy_timeout_ms" => {
                 parse_busy_timeout(value)?;
             }
+            "large_object" => {
+                parse_large_object(value)?;
+            }
             "epoch_unit" | "empty_as_null" | "timezone" => {
                 column_conversion(&[(name.clone(), value.clone())])?;
             }
@@ -54,6 +64,13 @@ pub fn validate(context: OptionContext, options: &[(String, String)]) -> Result<
         }
     }
     Ok(())
+}
+
+fn parse_large_object(value: &str) -> Result<u32> {
+    value.trim().parse::<u32>().ok().filter(|v| *v > 0).ok_or_else(|| LiteportError::InvalidOptionValue {
+        name: "large_object".into(),
+        reason: format!("\"{value}\" is not a large object's oid"),
+    })
 }
 
 fn parse_busy_timeout(value: &str) -> Result<i32> {
@@ -107,14 +124,23 @@ pub fn column_conversion(options: &[(String, String)]) -> Result<ColumnConversio
 /// A server's options as a SQLite source.
 pub fn source_options(server_name: &str, options: &[(String, String)]) -> Result<SourceOptions> {
     let get = |key: &str| options.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-    let database = get("database").ok_or_else(|| LiteportError::MissingOption {
-        what: format!("server \"{server_name}\" has no \"database\" option (the path of the SQLite file)"),
-    })?;
+    let large_object = get("large_object").map(parse_large_object).transpose()?;
+    let database = match (get("database"), large_object) {
+        (Some(path), None) => path,
+        (None, Some(_)) => "",
+        _ => {
+            return Err(LiteportError::MissingOption {
+                what: format!(
+                    "server \"{server_name}\" needs a \"database\" option (the path of the SQLite file) or a \"large_object\" option (the oid of an uploaded one)"
+                ),
+            })
+        }
+    };
     let busy_timeout_ms = match get("busy_timeout_ms") {
         Some(v) => parse_busy_timeout(v)?,
         None => DEFAULT_BUSY_TIMEOUT_MS,
     };
-    Ok(SourceOptions { server_name: server_name.to_string(), database: database.to_string(), busy_timeout_ms })
+    Ok(SourceOptions { server_name: server_name.to_string(), database: database.to_string(), large_object, busy_timeout_ms })
 }
 
 #[cfg(test)]
@@ -129,7 +155,7 @@ mod tests {
     fn unknown_options_name_the_valid_ones() {
         let err = validate(OptionContext::Server, &opts(&[("filename", "/x")])).unwrap_err();
         assert_eq!(err.to_string(), "liteport: invalid option \"filename\"");
-        assert_eq!(err.hint().unwrap(), "Valid options in this context are: database, busy_timeout_ms");
+        assert_eq!(err.hint().unwrap(), "Valid options in this context are: database, large_object, busy_timeout_ms");
         let err = validate(OptionContext::UserMapping, &opts(&[("user", "x")])).unwrap_err();
         assert_eq!(err.hint().unwrap(), "There are no valid options in this context.");
         assert!(validate(OptionContext::ForeignTable, &opts(&[("database", "x")])).is_err());
@@ -164,6 +190,11 @@ mod tests {
     fn source_options_default_and_require() {
         let s = source_options("s", &opts(&[("database", "/a.db")])).unwrap();
         assert_eq!(s.busy_timeout_ms, DEFAULT_BUSY_TIMEOUT_MS);
-        assert!(source_options("s", &[]).unwrap_err().to_string().contains("no \"database\" option"));
+        assert!(source_options("s", &[]).unwrap_err().to_string().contains("needs a \"database\" option"));
+        let lo = source_options("s", &opts(&[("large_object", "16384")])).unwrap();
+        assert_eq!((lo.large_object, lo.describe()), (Some(16384), "large object 16384".to_string()));
+        assert!(validate(OptionContext::Server, &opts(&[("database", "/a.db"), ("large_object", "1")])).is_err());
+        assert!(validate(OptionContext::Server, &opts(&[("large_object", "-1")])).is_err());
+        assert!(validate(OptionContext::Server, &opts(&[("large_object", "0")])).is_err());
     }
 }

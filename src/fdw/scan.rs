@@ -132,7 +132,8 @@ impl ScanState {
         Ok(ScanState {
             read_ahead: None,
             // Worth a thread only when there are values to copy (not for count(*)).
-            use_read_ahead: super::handler::READ_AHEAD.get() && !plan.attnums.is_empty(),
+            // A large-object source reads through Postgres: only on the backend's thread.
+            use_read_ahead: super::handler::READ_AHEAD.get() && !plan.attnums.is_empty() && !conn.is_large_object(),
             statement: Some(statement),
             conn,
             columns,

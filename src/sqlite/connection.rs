@@ -19,14 +19,29 @@ use crate::fdw::read_ahead::ReaderControl;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceOptions {
     pub server_name: String,
+    /// The file's path (empty for a large-object source).
     pub database: String,
+    /// The large object holding the database (server option `large_object`).
+    pub large_object: Option<u32>,
     pub busy_timeout_ms: i32,
+}
+
+impl SourceOptions {
+    /// What the source is, for messages: the path, or "large object N".
+    pub fn describe(&self) -> String {
+        match self.large_object {
+            Some(oid) => format!("large object {oid}"),
+            None => self.database.clone(),
+        }
+    }
 }
 
 /// An open SQLite database, read-only, belonging to one foreign server.
 pub struct SqliteConnection {
     db: rusqlite::Connection,
     pub options: SourceOptions,
+    /// The file's first 100 bytes (the SQLite header; empty for an empty file).
+    pub header: Vec<u8>,
     /// Inside `BEGIN` with a read snapshot taken: every scan of this Postgres
     /// transaction reads the same state of the file.
     in_snapshot: Cell<bool>,
@@ -62,47 +77,87 @@ fn wal_without_sidecars(path: &str, header: &[u8]) -> bool {
     is_wal && !Path::new(&format!("{path}-wal")).exists() && !Path::new(&format!("{path}-shm")).exists()
 }
 
+/// Open a database file: (connection, header, opened immutable).
+fn open_file(options: &SourceOptions) -> Result<(rusqlite::Connection, Vec<u8>, bool)> {
+    let server = options.server_name.clone();
+    let path = options.database.clone();
+    let connect_err = |reason: String| LiteportError::Connect { server: server.clone(), path: path.clone(), reason };
+
+    let meta = std::fs::metadata(&path).map_err(|e| connect_err(e.to_string()))?;
+    if meta.is_dir() {
+        return Err(connect_err("it is a directory".into()));
+    }
+    let mut header = [0u8; 100];
+    let header_len = {
+        use std::io::Read;
+        let mut f = std::fs::File::open(&path).map_err(|e| connect_err(e.to_string()))?;
+        let mut n = 0;
+        while n < header.len() {
+            match f.read(&mut header[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) => return Err(connect_err(e.to_string())),
+            }
+        }
+        n
+    };
+    check_header(options, &header[..header_len])?;
+    let immutable = wal_without_sidecars(&path, &header[..header_len]);
+    let uri = format!("file:{}?mode=ro{}", uri_path(&path), if immutable { "&immutable=1" } else { "" });
+    // Multi-thread mode, not serialized: a connection is used by one thread at a
+    // time (a read-ahead thread is paused before the backend touches it), and the
+    // per-call mutex of serialized mode costs a third of a wide scan.
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let db = rusqlite::Connection::open_with_flags(&uri, flags).map_err(|e| connect_err(e.to_string()))?;
+    Ok((db, header[..header_len].to_vec(), immutable))
+}
+
+/// Open a database stored as a large object, through the liteport_lo VFS.
+fn open_large_object(options: &SourceOptions, oid: u32) -> Result<(rusqlite::Connection, Vec<u8>, bool)> {
+    use crate::fdw::large_object;
+    // Postgres's own ERROR for a missing object or privilege comes from here.
+    let fd = large_object::open(oid);
+    let size = large_object::size(fd);
+    let mut header = [0u8; 100];
+    let header_len = large_object::read_at(fd, 0, &mut header);
+    check_header(options, &header[..header_len])?;
+    large_object::register();
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let db = rusqlite::Connection::open_with_flags_and_vfs(large_object::file_name(fd, size), flags, large_object::VFS_NAME).map_err(|e| {
+        LiteportError::Connect { server: options.server_name.clone(), path: options.describe(), reason: e.to_string() }
+    })?;
+    // No temp files: the VFS opens nothing but the database itself.
+    db.pragma_update(None, "temp_store", "memory").map_err(|e| LiteportError::Connect {
+        server: options.server_name.clone(),
+        path: options.describe(),
+        reason: e.to_string(),
+    })?;
+    Ok((db, header[..header_len].to_vec(), true))
+}
+
+/// A non-empty source must start with the SQLite header.
+fn check_header(options: &SourceOptions, header: &[u8]) -> Result<()> {
+    if !header.is_empty() && (header.len() < 100 || &header[..16] != SQLITE_HEADER) {
+        return Err(LiteportError::NotSqlite {
+            server: options.server_name.clone(),
+            path: options.describe(),
+            reason: "it does not start with the SQLite header".into(),
+        });
+    }
+    Ok(())
+}
+
 impl SqliteConnection {
-    /// Open `options.database` read-only, with the safety settings, and check that it
-    /// is a SQLite database we can read.
+    /// Open the source read-only, with the safety settings, and check that it is a
+    /// SQLite database we can read.
     pub fn open(options: &SourceOptions) -> Result<SqliteConnection> {
         let server = options.server_name.clone();
-        let path = options.database.clone();
+        let path = options.describe();
         let connect_err = |reason: String| LiteportError::Connect { server: server.clone(), path: path.clone(), reason };
-
-        let meta = std::fs::metadata(&path).map_err(|e| connect_err(e.to_string()))?;
-        if meta.is_dir() {
-            return Err(connect_err("it is a directory".into()));
-        }
-        let mut header = [0u8; 100];
-        let header_len = {
-            use std::io::Read;
-            let mut f = std::fs::File::open(&path).map_err(|e| connect_err(e.to_string()))?;
-            let mut n = 0;
-            while n < header.len() {
-                match f.read(&mut header[n..]) {
-                    Ok(0) => break,
-                    Ok(k) => n += k,
-                    Err(e) => return Err(connect_err(e.to_string())),
-                }
-            }
-            n
+        let (db, header, immutable) = match options.large_object {
+            Some(oid) => open_large_object(options, oid)?,
+            None => open_file(options)?,
         };
-        if header_len > 0 && (header_len < 100 || &header[..16] != SQLITE_HEADER) {
-            return Err(LiteportError::NotSqlite {
-                server,
-                path,
-                reason: "the file does not start with the SQLite header".into(),
-            });
-        }
-
-        let immutable = wal_without_sidecars(&path, &header[..header_len]);
-        let uri = format!("file:{}?mode=ro{}", uri_path(&path), if immutable { "&immutable=1" } else { "" });
-        // Serialized mode: a scan's read-ahead thread (liteport.read_ahead) may step one
-        // statement while the backend uses the connection for another.
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let db = rusqlite::Connection::open_with_flags(&uri, flags).map_err(|e| connect_err(e.to_string()))?;
-
         harden(&db).map_err(|e| connect_err(format!("cannot apply safety settings: {e}")))?;
         db.busy_timeout(std::time::Duration::from_millis(options.busy_timeout_ms.max(0) as u64))
             .map_err(|e| connect_err(e.to_string()))?;
@@ -122,9 +177,11 @@ impl SqliteConnection {
         Ok(SqliteConnection {
             db,
             options: options.clone(),
+            header,
             in_snapshot: Cell::new(false),
             opened_immutable: immutable,
-            stale: Cell::new(false),
+            // A large object's descriptor ends with the transaction: so does the connection.
+            stale: Cell::new(options.large_object.is_some()),
             readers: RefCell::new(Vec::new()),
         })
     }
@@ -162,6 +219,10 @@ impl SqliteConnection {
             }
             None => false,
         });
+    }
+
+    pub fn is_large_object(&self) -> bool {
+        self.options.large_object.is_some()
     }
 
     pub fn in_snapshot(&self) -> bool {
@@ -302,7 +363,7 @@ pub fn open_connections() -> Vec<(String, String, bool)> {
         let mut v: Vec<_> = c
             .borrow()
             .values()
-            .map(|conn| (conn.options.server_name.clone(), conn.options.database.clone(), conn.in_snapshot()))
+            .map(|conn| (conn.options.server_name.clone(), conn.options.describe(), conn.in_snapshot()))
             .collect();
         v.sort();
         v

@@ -195,20 +195,24 @@ huge_bytes=$(stat -c %s "$work/huge.db")
 oid=$(sql -c "SELECT lo_import('$work/huge.db')")
 sql -c "CREATE SERVER huge FOREIGN DATA WRAPPER liteport OPTIONS (large_object '$oid')" \
     -c "CREATE SCHEMA huge" -c "IMPORT FOREIGN SCHEMA main FROM SERVER huge INTO huge"
+# Private memory (RssAnon) is read inside the same statement, after every row went
+# through; VmHWM also counts the shared buffers the scan touched (shared_buffers is
+# 128MB here), which any scan of that much data touches.
+status_field() { echo "(regexp_match(pg_read_file('/proc/self/status'), '$1:\\s+(\\d+)'))[1]"; }
 start=$(now_ms)
-lo_result=$(sql <<SQL
-SELECT count(t), sum(length(t.payload)) FROM huge.h t;
-SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmHWM:\s+(\d+)'))[1];
+lo_result=$(sql -F ' ' <<SQL
+WITH s AS MATERIALIZED (SELECT count(t) AS n, sum(length(t.payload)) AS bytes FROM huge.h t)
+SELECT n || '|' || bytes, $(status_field RssAnon), $(status_field RssShmem), $(status_field VmHWM) FROM s;
 SQL
 )
 elapsed=$(( $(now_ms) - start ))
-read -r lo_counts lo_kb <<<"$(echo $lo_result)"
+read -r lo_counts lo_anon lo_shmem lo_hwm <<<"$lo_result"
 huge_kb=$(( huge_bytes / 1024 ))
-echo "# large object of ${huge_kb} kB scanned in ${elapsed} ms: backend peak RSS ${lo_kb} kB"
-if [[ $lo_counts == "190000|190000000" && $lo_kb -lt $(( huge_kb / 4 )) ]]; then
-    ok "a ${huge_kb} kB large-object database scans in ${lo_kb} kB of backend memory"
+echo "# large object of ${huge_kb} kB scanned in ${elapsed} ms: backend private memory (RssAnon) ${lo_anon} kB; peak RSS ${lo_hwm} kB, of which shared buffers ${lo_shmem} kB"
+if [[ $lo_counts == "190000|190000000" && $lo_anon -lt 32768 ]]; then
+    ok "a ${huge_kb} kB large-object database scans in ${lo_anon} kB of private backend memory"
 else
-    not_ok "large-object memory" "counts $lo_counts, peak ${lo_kb} kB for ${huge_kb} kB"
+    not_ok "large-object memory" "counts $lo_counts, private ${lo_anon} kB for ${huge_kb} kB"
 fi
 
 # 7. The source file is byte-for-byte and mtime unchanged after all of the above, and

@@ -36,6 +36,7 @@ pub unsafe extern "C-unwind" fn liteport_fdw_handler(_fcinfo: pg_sys::FunctionCa
         routine.EndForeignScan = Some(end_foreign_scan);
         routine.ExplainForeignScan = Some(explain_foreign_scan);
         routine.ImportForeignSchema = Some(import_foreign_schema);
+        routine.AnalyzeForeignTable = Some(super::analyze::analyze_foreign_table);
         pg_sys::Datum::from(routine.into_pg())
     }
 }
@@ -104,7 +105,13 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
         let rel = (*node).ss.ss_currentRelation;
         let target = ForeignTarget::load((*rel).rd_id).or_report();
         let conn = target.connect().or_report();
-        let state = ScanState::begin(conn, &data, (*rel).rd_att).or_report();
+        let mut state = ScanState::begin(conn, &data, (*rel).rd_att).or_report();
+        let exprs = list_ptrs((*plan).fdw_exprs);
+        let params: Vec<_> = exprs
+            .iter()
+            .map(|e| (pg_sys::ExecInitExpr(*e as *mut pg_sys::Expr, node as *mut pg_sys::PlanState), pg_sys::exprType(*e as *mut pg_sys::Node)))
+            .collect();
+        state.set_params(params, (*node).ss.ps.ps_ExprContext);
         // The query's memory context owns the state: it is dropped with the executor
         // state, after EndForeignScan or after an ERROR anywhere in the query.
         let estate = (*node).ss.ps.state;

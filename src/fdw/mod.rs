@@ -1,6 +1,7 @@
 //! The foreign-data wrapper: what Postgres calls, and the plan/scan/import logic
 //! behind it. Unsafe FFI stays in this module; the logic it calls is plain Rust.
 
+pub mod analyze;
 pub mod convert;
 pub mod deparse;
 pub mod handler;
@@ -10,6 +11,7 @@ pub mod large_object;
 pub mod nodes;
 pub mod options;
 pub mod plan;
+pub mod pushdown;
 pub mod read_ahead;
 pub mod scan;
 pub mod server;

@@ -1,9 +1,10 @@
 //! Planning a foreign scan: size estimate, one path, and the plan node whose
 //! `fdw_private` carries everything the executor needs as Postgres nodes.
 
-use super::deparse;
+use super::deparse::{self, RemoteExpr};
 use super::nodes::*;
 use super::options;
+use super::pushdown::{column_class, ColumnInfo, Deparser, PushClass};
 use crate::error::{LiteportError, OrReport, Result};
 use crate::sqlite::connection::{connection_for, SourceOptions, SqliteConnection};
 use crate::sqlite::schema;
@@ -136,9 +137,25 @@ impl ForeignTarget {
     }
 }
 
-/// Rows SQLite will return for a full scan: a cheap guess from the rowid range of a
-/// rowid table (two index probes), else a default. Issue-level statistics come later.
+/// Rows in a table: SQLite's own statistics (sqlite_stat1, written by the
+/// application's ANALYZE) when present, else the rowid range of a rowid table (two
+/// index probes), else a default; cached per connection (per server and session).
 fn estimate_rows(conn: &SqliteConnection, table: &str, rowid: Option<&str>) -> f64 {
+    if let Some(rows) = conn.cached_rows(table) {
+        return rows;
+    }
+    let rows = stat1_rows(conn, table).unwrap_or_else(|| rowid_range_rows(conn, table, rowid));
+    conn.cache_rows(table, rows);
+    rows
+}
+
+/// The row count sqlite_stat1 records for a table (the first number of any of its rows).
+fn stat1_rows(conn: &SqliteConnection, table: &str) -> Option<f64> {
+    let stat: String = conn.db().query_row("SELECT stat FROM sqlite_stat1 WHERE tbl = ?1 LIMIT 1", [table], |r| r.get(0)).ok()?;
+    stat.split_whitespace().next()?.parse::<f64>().ok()
+}
+
+fn rowid_range_rows(conn: &SqliteConnection, table: &str, rowid: Option<&str>) -> f64 {
     const DEFAULT_ROWS: f64 = 1000.0;
     let Some(alias) = rowid else { return DEFAULT_ROWS };
     // Two scalar subqueries, not one SELECT of both: SQLite answers a lone max() or
@@ -179,12 +196,99 @@ pub unsafe extern "C-unwind" fn get_foreign_rel_size(
             std::ptr::null_mut(),
         );
         (*baserel).rows = (rows * selectivity).max(1.0).round();
+        let infos = column_infos(&conn, foreigntableid, &relation, &columns, rowid);
+        let mut info_list = std::ptr::null_mut();
+        for info in &infos {
+            info_list = pg_sys::lappend(info_list, make_string(&info.encode()));
+        }
         let mut private = std::ptr::null_mut();
         private = pg_sys::lappend(private, make_string(&relation.name));
         private = pg_sys::lappend(private, make_string(rowid.unwrap_or("")));
         private = pg_sys::lappend(private, make_string(&format!("{rows}")));
+        private = pg_sys::lappend(private, info_list as *mut std::ffi::c_void);
         (*baserel).fdw_private = private as *mut std::ffi::c_void;
     }
+}
+
+/// Per attribute of the foreign table: its SQLite column, what may be pushed down on
+/// it, and whether an index leads with it.
+unsafe fn column_infos(conn: &SqliteConnection, relid: pg_sys::Oid, relation: &schema::Relation, columns: &[schema::Column], rowid: Option<&str>) -> Vec<ColumnInfo> {
+    let indexed: Vec<String> = {
+        let sql = "SELECT DISTINCT ii.name FROM pragma_index_list(?1) il, pragma_index_info(il.name) ii WHERE ii.seqno = 0 AND ii.name IS NOT NULL";
+        conn.db()
+            .prepare(sql)
+            .and_then(|mut st| st.query_map([&relation.name], |r| r.get::<_, String>(0))?.collect())
+            .unwrap_or_default()
+    };
+    let alias_column = columns.iter().find(|c| schema::never_null(relation.kind, columns, c) && c.pk > 0 && rowid.is_some() && c.declared_type.trim().eq_ignore_ascii_case("INTEGER") && columns.iter().filter(|x| x.pk > 0).count() == 1);
+    unsafe {
+        let rel = pg_sys::table_open(relid, pg_sys::NoLock as i32);
+        let tupdesc = (*rel).rd_att;
+        let natts = (*tupdesc).natts as usize;
+        let attrs = (*tupdesc).attrs.as_slice(natts);
+        let mut out = Vec::with_capacity(natts);
+        for (i, attr) in attrs.iter().enumerate() {
+            let options = def_elems(pg_sys::GetForeignColumnOptions(relid, (i + 1) as i16));
+            let name = options
+                .iter()
+                .find(|(k, _)| k == "column_name")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| cstr_to_string(attr.attname.data.as_ptr()));
+            let conversion = options::column_conversion(&options).unwrap_or_default();
+            let sqlite_col = columns.iter().find(|c| c.name.eq_ignore_ascii_case(&name));
+            let class = match (attr.attisdropped, sqlite_col) {
+                (false, Some(c)) => {
+                    let collation = conn
+                        .db()
+                        .column_metadata(None::<&str>, relation.name.as_str(), c.name.as_str())
+                        .ok()
+                        .map(|m| m.1.map(|c| c.to_string_lossy().into_owned()).unwrap_or_else(|| "BINARY".into()))
+                        .unwrap_or_else(|| "unknown".into());
+                    column_class(attr.atttypid, crate::types::declared::affinity(&c.declared_type), &collation, &conversion)
+                }
+                _ => PushClass::None,
+            };
+            let is_indexed = sqlite_col.is_some_and(|c| indexed.iter().any(|n| n.eq_ignore_ascii_case(&c.name)) || alias_column.is_some_and(|a| a.name == c.name));
+            out.push(ColumnInfo { sqlite_name: sqlite_col.map(|c| c.name.clone()).unwrap_or(name), class, indexed: is_indexed });
+        }
+        pg_sys::table_close(rel, pg_sys::NoLock as i32);
+        out
+    }
+}
+
+unsafe fn planner_columns(baserel: *mut pg_sys::RelOptInfo) -> Vec<ColumnInfo> {
+    unsafe {
+        let private = list_ptrs((*baserel).fdw_private as *mut pg_sys::List);
+        list_ptrs(private[3] as *mut pg_sys::List).into_iter().map(|p| ColumnInfo::decode(&string_value(p))).collect()
+    }
+}
+
+/// For generate_implied_equalities_for_column: is this member our column number `arg`?
+#[pg_guard]
+unsafe extern "C-unwind" fn member_is_column(
+    _root: *mut pg_sys::PlannerInfo,
+    rel: *mut pg_sys::RelOptInfo,
+    _ec: *mut pg_sys::EquivalenceClass,
+    em: *mut pg_sys::EquivalenceMember,
+    arg: *mut std::ffi::c_void,
+) -> bool {
+    unsafe {
+        let expr = (*em).em_expr as *mut pg_sys::Node;
+        if expr.is_null() || (*expr).type_ != pg_sys::NodeTag::T_Var {
+            return false;
+        }
+        let var = expr as *mut pg_sys::Var;
+        (*var).varno as u32 == (*rel).relid && (*var).varlevelsup == 0 && (*var).varattno as usize == arg as usize
+    }
+}
+
+/// Per-row costs: SQLite's step of a row it reads, and the conversion of a row it
+/// returns (measured to cost about as much as two heap tuples' processing).
+fn per_row_read() -> f64 {
+    unsafe { pg_sys::cpu_tuple_cost * 0.5 }
+}
+fn per_row_returned() -> f64 {
+    unsafe { pg_sys::cpu_tuple_cost * 1.5 }
 }
 
 #[pg_guard]
@@ -196,34 +300,79 @@ pub unsafe extern "C-unwind" fn get_foreign_paths(
     unsafe {
         let private = list_ptrs((*baserel).fdw_private as *mut pg_sys::List);
         let remote_rows: f64 = string_value(private[2]).parse().unwrap_or(1000.0);
-        // Startup: opening a statement; per row: SQLite's step plus conversion, which we
-        // measured to cost about as much as a heap tuple's processing.
+        let columns = planner_columns(baserel);
+        let relid = (*baserel).relid;
         let startup = 10.0;
-        let total = startup + remote_rows * (pg_sys::cpu_tuple_cost * 2.0);
-        let path = pg_sys::create_foreignscan_path(
-            root,
-            baserel,
-            std::ptr::null_mut(),
-            (*baserel).rows,
-            startup,
-            total,
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-        );
-        pg_sys::add_path(baserel, path as *mut pg_sys::Path);
+        let rows = (*baserel).rows;
+        // Filters SQLite evaluates spare the conversion of the rows they drop; without
+        // an index SQLite still reads every row.
+        let total = startup + remote_rows * per_row_read() + rows * per_row_returned();
+        let add = |rows: f64, startup: f64, total: f64, pathkeys: *mut pg_sys::List, required_outer: *mut pg_sys::Bitmapset| {
+            let path = pg_sys::create_foreignscan_path(
+                root,
+                baserel,
+                std::ptr::null_mut(),
+                rows,
+                startup,
+                total,
+                pathkeys,
+                required_outer,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+            );
+            pg_sys::add_path(baserel, path as *mut pg_sys::Path);
+        };
+        add(rows, startup, total, std::ptr::null_mut(), std::ptr::null_mut());
+
+        // The same rows in the query's order, sorted by SQLite (cheap when an index
+        // leads with the first key), when SQLite orders exactly as Postgres.
+        let deparser = Deparser { relid, columns: &columns, params: vec![], allow_outer: false };
+        if !(*root).query_pathkeys.is_null() {
+            if let Some(keys) = deparser.order_keys((*root).query_pathkeys) {
+                let first_indexed = columns.iter().any(|c| c.indexed && c.sqlite_name == keys[0].column);
+                let sort_cost = if first_indexed { rows * pg_sys::cpu_operator_cost } else { rows * (rows.max(2.0)).log2() * pg_sys::cpu_operator_cost * 2.0 };
+                add(rows, startup + sort_cost, total + sort_cost, (*root).query_pathkeys, std::ptr::null_mut());
+            }
+        }
+
+        // Parameterized by an outer relation's value (nested loop): one SQLite query per
+        // outer row, cheap when the column is indexed. Join clauses are in joininfo, or,
+        // for equality joins, in equivalence classes with one of our columns.
+        let mut join_clauses = list_ptrs((*baserel).joininfo);
+        if (*baserel).has_eclass_joins {
+            for (i, col) in columns.iter().enumerate() {
+                if matches!(col.class, PushClass::Numeric | PushClass::Text) {
+                    let attnum = (i + 1) as usize;
+                    let clauses = pg_sys::generate_implied_equalities_for_column(root, baserel, Some(member_is_column), attnum as *mut std::ffi::c_void, (*baserel).lateral_referencers);
+                    join_clauses.extend(list_ptrs(clauses));
+                }
+            }
+        }
+        for rinfo in join_clauses {
+            let rinfo = rinfo as *mut pg_sys::RestrictInfo;
+            let mut d = Deparser { relid, columns: &columns, params: vec![], allow_outer: true };
+            let Some(expr) = d.deparse((*rinfo).clause as *mut pg_sys::Node) else { continue };
+            let required_outer = pg_sys::bms_del_member(pg_sys::bms_copy((*rinfo).clause_relids), relid as i32);
+            if pg_sys::bms_is_empty(required_outer) {
+                continue;
+            }
+            let ppi = pg_sys::get_baserel_parampathinfo(root, baserel, required_outer);
+            let param_rows = (*ppi).ppi_rows.max(1.0);
+            let indexed_lookup = matches!(&expr, RemoteExpr::Compare(c, "=", _) if matches!(c.as_ref(), RemoteExpr::Column(name) if columns.iter().any(|col| col.indexed && &col.sqlite_name == name)));
+            let read = if indexed_lookup { param_rows * per_row_read() + 0.5 } else { remote_rows * per_row_read() };
+            add(param_rows, 1.0, 1.0 + read + param_rows * per_row_returned(), std::ptr::null_mut(), required_outer);
+        }
     }
 }
 
 /// Attribute numbers the query needs from this relation: its output and its local
 /// filters. A whole-row reference needs every column.
-unsafe fn needed_attnums(baserel: *mut pg_sys::RelOptInfo, natts: i32) -> Vec<i32> {
+unsafe fn needed_attnums(baserel: *mut pg_sys::RelOptInfo, local_rinfos: *mut pg_sys::List, natts: i32) -> Vec<i32> {
     unsafe {
         let relid = (*baserel).relid;
         let mut attrs: *mut pg_sys::Bitmapset = std::ptr::null_mut();
         pg_sys::pull_varattnos((*(*baserel).reltarget).exprs as *mut pg_sys::Node, relid, &mut attrs);
-        for rinfo in list_ptrs((*baserel).baserestrictinfo) {
+        for rinfo in list_ptrs(local_rinfos) {
             pg_sys::pull_varattnos((*(rinfo as *mut pg_sys::RestrictInfo)).clause as *mut pg_sys::Node, relid, &mut attrs);
         }
         let mut out = Vec::new();
@@ -247,10 +396,10 @@ unsafe fn needed_attnums(baserel: *mut pg_sys::RelOptInfo, natts: i32) -> Vec<i3
 
 #[pg_guard]
 pub unsafe extern "C-unwind" fn get_foreign_plan(
-    _root: *mut pg_sys::PlannerInfo,
+    root: *mut pg_sys::PlannerInfo,
     baserel: *mut pg_sys::RelOptInfo,
     foreigntableid: pg_sys::Oid,
-    _best_path: *mut pg_sys::ForeignPath,
+    best_path: *mut pg_sys::ForeignPath,
     tlist: *mut pg_sys::List,
     scan_clauses: *mut pg_sys::List,
     outer_plan: *mut pg_sys::Plan,
@@ -259,6 +408,27 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
         let private = list_ptrs((*baserel).fdw_private as *mut pg_sys::List);
         let table = string_value(private[0]);
         let rowid = string_value(private[1]);
+        let columns = planner_columns(baserel);
+        let relid = (*baserel).relid;
+        let parameterized = !(*best_path).path.param_info.is_null();
+
+        // Each clause SQLite can evaluate goes into the statement; the rest stays local.
+        let mut deparser = Deparser { relid, columns: &columns, params: vec![], allow_outer: parameterized };
+        let mut remote = Vec::new();
+        let mut local_rinfos: *mut pg_sys::List = std::ptr::null_mut();
+        for rinfo in list_ptrs(scan_clauses) {
+            let rinfo = rinfo as *mut pg_sys::RestrictInfo;
+            let mark = deparser.params.len();
+            let pushed = if (*rinfo).pseudoconstant { None } else { deparser.deparse((*rinfo).clause as *mut pg_sys::Node) };
+            match pushed {
+                Some(expr) => remote.push(expr),
+                None => {
+                    deparser.params.truncate(mark);
+                    local_rinfos = pg_sys::lappend(local_rinfos, rinfo as *mut std::ffi::c_void);
+                }
+            }
+        }
+        let order = if (*best_path).path.pathkeys.is_null() { vec![] } else { deparser.order_keys((*best_path).path.pathkeys).unwrap_or_default() };
 
         let rel = pg_sys::table_open(foreigntableid, pg_sys::NoLock as i32);
         let tupdesc = (*rel).rd_att;
@@ -267,7 +437,7 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
         let mut attnums = Vec::new();
         let mut column_names = Vec::new();
         let mut conversions = Vec::new();
-        for attnum in needed_attnums(baserel, natts) {
+        for attnum in needed_attnums(baserel, local_rinfos, natts) {
             let attr = &attrs[attnum as usize - 1];
             if attr.attisdropped {
                 continue;
@@ -291,9 +461,24 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
         });
         pg_sys::table_close(rel, pg_sys::NoLock as i32);
 
+        // LIMIT: when this scan alone produces the query's rows (one relation, no local
+        // filter, no rows skipped by reject mode) in the query's order, SQLite stops after
+        // limit + offset rows; Postgres still applies the LIMIT and OFFSET itself.
+        let parse = (*root).parse;
+        let single_relation = pg_sys::bms_membership((*root).all_baserels) == pg_sys::BMS_Membership::BMS_SINGLETON;
+        let ordered = (*root).query_pathkeys.is_null() || pg_sys::pathkeys_contained_in((*root).query_pathkeys, (*best_path).path.pathkeys);
+        let limit = ((*root).limit_tuples > 0.0
+            && local_rinfos.is_null()
+            && reject_target.is_none()
+            && single_relation
+            && ordered
+            && (*parse).commandType == pg_sys::CmdType::CMD_SELECT
+            && (*parse).rowMarks.is_null())
+        .then(|| (*root).limit_tuples.ceil() as i64);
+
         let rowid = (!rowid.is_empty()).then_some(rowid.as_str());
         let data = PlanData {
-            sql: deparse::select_sql(&table, &column_names, rowid),
+            sql: deparse::scan_sql(&table, &column_names, rowid, &remote, &order, limit),
             table,
             attnums,
             column_names,
@@ -301,13 +486,16 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
             conversions,
             reject_target,
         };
-        // No pushdown yet: every qual is checked locally.
-        let local_quals = pg_sys::extract_actual_clauses(scan_clauses, false);
+        let mut fdw_exprs = std::ptr::null_mut();
+        for e in &deparser.params {
+            fdw_exprs = pg_sys::lappend(fdw_exprs, *e as *mut std::ffi::c_void);
+        }
+        let local_quals = pg_sys::extract_actual_clauses(local_rinfos, false);
         pg_sys::make_foreignscan(
             tlist,
             local_quals,
-            (*baserel).relid,
-            std::ptr::null_mut(),
+            relid,
+            fdw_exprs,
             data.to_list(),
             std::ptr::null_mut(),
             std::ptr::null_mut(),

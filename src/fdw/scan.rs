@@ -102,6 +102,14 @@ pub struct ScanState {
     utf8_database: bool,
     /// `on_error 'reject'`: where rejected rows are filed (see PlanData).
     reject_target: Option<String>,
+    /// Values bound to the statement's ?1, ?2, ... (pushed-down constants, query
+    /// parameters, nested-loop parameters), evaluated before the first row and again
+    /// after each rescan.
+    params: Vec<(*mut pg_sys::ExprState, pg_sys::Oid)>,
+    econtext: *mut pg_sys::ExprContext,
+    bound: bool,
+    /// ANALYZE's sample: rows that do not convert are skipped, not reported.
+    skip_bad_rows: bool,
 }
 
 impl ScanState {
@@ -143,15 +151,81 @@ impl ScanState {
             natts,
             utf8_database: unsafe { pg_sys::GetDatabaseEncoding() } == pg_sys::pg_enc::PG_UTF8 as c_int,
             reject_target: plan.reject_target.clone(),
+            params: Vec::new(),
+            econtext: std::ptr::null_mut(),
+            bound: false,
+            skip_bad_rows: false,
         })
+    }
+
+    /// The expressions whose values the statement's parameters take, in order.
+    pub unsafe fn set_params(&mut self, params: Vec<(*mut pg_sys::ExprState, pg_sys::Oid)>, econtext: *mut pg_sys::ExprContext) {
+        self.params = params;
+        self.econtext = econtext;
+    }
+
+    /// For ANALYZE: skip rows that do not convert.
+    pub fn skip_bad_rows(&mut self) {
+        self.skip_bad_rows = true;
+    }
+
+    /// Evaluate the parameter expressions and bind their values (types as pushdown.rs
+    /// allows: integers, floats, text).
+    unsafe fn bind_params(&mut self) -> Result<()> {
+        let Some(stmt) = self.statement.as_ref().map(|s| s.ptr) else { return Ok(()) };
+        if self.params.is_empty() {
+            return Ok(());
+        }
+        self.conn.pause_readers();
+        use pg_sys::BuiltinOid::*;
+        unsafe {
+            let old = pg_sys::MemoryContextSwitchTo((*self.econtext).ecxt_per_tuple_memory);
+            for (i, (state, typ)) in self.params.iter().enumerate() {
+                let mut isnull = false;
+                let eval = (**state).evalfunc.expect("an initialized expression has an evaluation function");
+                let datum = eval(*state, self.econtext, &mut isnull);
+                let index = (i + 1) as c_int;
+                let rc = if isnull {
+                    ffi::sqlite3_bind_null(stmt, index)
+                } else {
+                    match pg_sys::BuiltinOid::from_u32(typ.to_u32()) {
+                        Ok(INT2OID) => ffi::sqlite3_bind_int64(stmt, index, datum.value() as i16 as i64),
+                        Ok(INT4OID) => ffi::sqlite3_bind_int64(stmt, index, datum.value() as i32 as i64),
+                        Ok(INT8OID) => ffi::sqlite3_bind_int64(stmt, index, datum.value() as i64),
+                        Ok(FLOAT4OID) => ffi::sqlite3_bind_double(stmt, index, f32::from_bits(datum.value() as u32) as f64),
+                        Ok(FLOAT8OID) => ffi::sqlite3_bind_double(stmt, index, f64::from_bits(datum.value() as u64)),
+                        Ok(UNKNOWNOID) => {
+                            let bytes = std::ffi::CStr::from_ptr(datum.cast_mut_ptr::<std::ffi::c_char>()).to_bytes();
+                            ffi::sqlite3_bind_text(stmt, index, bytes.as_ptr() as *const _, bytes.len() as c_int, ffi::SQLITE_TRANSIENT())
+                        }
+                        _ => {
+                            let v = pg_sys::pg_detoast_datum_packed(datum.cast_mut_ptr());
+                            let len = pgrx::varlena::varsize_any_exhdr(v);
+                            ffi::sqlite3_bind_text(stmt, index, pgrx::varlena::vardata_any(v), len as c_int, ffi::SQLITE_TRANSIENT())
+                        }
+                    }
+                };
+                if rc != ffi::SQLITE_OK {
+                    pg_sys::MemoryContextSwitchTo(old);
+                    return Err(self.read_error(format!("binding parameter {index}: {}", errmsg(&self.conn))));
+                }
+            }
+            pg_sys::MemoryContextSwitchTo(old);
+        }
+        Ok(())
     }
 
     /// Step to the next row and fill the slot's values. Returns false at the end.
     /// In reject mode a row with a value that does not convert is filed in
     /// liteport.rejects and skipped.
     pub unsafe fn next_row(&mut self, slot: *mut pg_sys::TupleTableSlot) -> Result<bool> {
+        if !self.bound {
+            unsafe { self.bind_params()? };
+            self.bound = true;
+        }
         loop {
             match unsafe { self.step_and_convert(slot) } {
+                Err(RowError::Conversion(_)) if self.skip_bad_rows => {}
                 Err(RowError::Conversion(e)) if self.reject_target.is_some() => {
                     pgrx::check_for_interrupts!();
                     let reject = self.reject(e);
@@ -298,6 +372,7 @@ impl ScanState {
         // costs more than it saves: read it directly from now on.
         self.read_ahead = None;
         self.use_read_ahead = false;
+        self.bound = false;
         self.conn.pause_readers();
         if let Some(stmt) = &self.statement {
             unsafe { ffi::sqlite3_reset(stmt.ptr) };

@@ -52,6 +52,8 @@ pub struct SqliteConnection {
     stale: Cell<bool>,
     /// Reading threads of scans on this connection (liteport.read_ahead).
     readers: RefCell<Vec<Weak<ReaderControl>>>,
+    /// Row-count estimates by table, for the planner (one lookup per table per connection).
+    row_estimates: RefCell<HashMap<String, f64>>,
 }
 
 /// SQLite file header: the first 16 bytes of every database file.
@@ -183,6 +185,7 @@ impl SqliteConnection {
             // A large object's descriptor ends with the transaction: so does the connection.
             stale: Cell::new(options.large_object.is_some()),
             readers: RefCell::new(Vec::new()),
+            row_estimates: RefCell::new(HashMap::new()),
         })
     }
 
@@ -219,6 +222,14 @@ impl SqliteConnection {
             }
             None => false,
         });
+    }
+
+    pub fn cached_rows(&self, table: &str) -> Option<f64> {
+        self.row_estimates.borrow().get(table).copied()
+    }
+
+    pub fn cache_rows(&self, table: &str, rows: f64) {
+        self.row_estimates.borrow_mut().insert(table.to_string(), rows);
     }
 
     pub fn is_large_object(&self) -> bool {

@@ -16,6 +16,8 @@ pub mod fdw;
 pub mod migrate;
 pub mod profile;
 pub mod sqlite;
+pub mod subtransaction;
+pub mod sync;
 pub mod types;
 pub mod verify;
 
@@ -23,6 +25,7 @@ pgrx::extension_sql_file!("../sql/liteport_fdw.sql", name = "liteport_fdw", boot
 pgrx::extension_sql_file!("../sql/coerce.sql", name = "coerce", requires = ["liteport_fdw"]);
 pgrx::extension_sql_file!("../sql/migrate.sql", name = "migrate", requires = ["liteport_fdw"]);
 pgrx::extension_sql_file!("../sql/large_object.sql", name = "large_object", requires = ["liteport_fdw"]);
+pgrx::extension_sql_file!("../sql/sync.sql", name = "sync", requires = ["liteport_fdw", sync_run]);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {

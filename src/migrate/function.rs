@@ -113,33 +113,10 @@ fn plan(
     TableIterator::new(rows)
 }
 
-/// Run SQL in a subtransaction: on an ERROR, roll back just this statement and
-/// return (SQLSTATE, message). The migration goes on; the caller reports it.
+/// Run SQL in a subtransaction; on an ERROR return (SQLSTATE, message).
 fn run_in_subtransaction(sql: &str) -> Result<(), (String, String)> {
-    unsafe {
-        let context = pg_sys::CurrentMemoryContext;
-        let owner = pg_sys::CurrentResourceOwner;
-        pg_sys::BeginInternalSubTransaction(std::ptr::null());
-        pg_sys::MemoryContextSwitchTo(context);
-        let result = PgTryBuilder::new(|| {
-            Spi::run(sql).unwrap_or_else(|e| panic!("{e}"));
-            Ok(())
-        })
-        .catch_others(|e| match e {
-            pg_sys::panic::CaughtError::PostgresError(r) | pg_sys::panic::CaughtError::ErrorReport(r) => {
-                Err((rejects::sqlstate_text(r.sql_error_code()), r.message().to_string()))
-            }
-            pg_sys::panic::CaughtError::RustPanic { ereport, .. } => Err(("XX000".into(), ereport.message().to_string())),
-        })
-        .execute();
-        match result {
-            Ok(()) => pg_sys::ReleaseCurrentSubTransaction(),
-            Err(_) => pg_sys::RollbackAndReleaseCurrentSubTransaction(),
-        }
-        pg_sys::MemoryContextSwitchTo(context);
-        pg_sys::CurrentResourceOwner = owner;
-        result
-    }
+    let sql = sql.to_string();
+    crate::subtransaction::run(move || Spi::run(&sql).unwrap_or_else(|e| panic!("{e}")))
 }
 
 /// A constraint step: created, or created NOT VALID when existing rows violate it

@@ -24,7 +24,7 @@ cargo pgrx install --pg-config "$PG_CONFIG" >"$logs/install.log" 2>&1
 
 dir=/tmp/liteport-test port=5491
 trap 'cluster_stop $dir' EXIT
-cluster_start "$dir" "$port" "shared_preload_libraries = 'pg_cron'" "cron.database_name = 'postgres'"
+cluster_start "$dir" "$port" "shared_preload_libraries = 'pg_cron'" "cron.database_name = 'postgres'" "cron.use_background_workers = on"
 
 echo "==> SQL regression suite (pg_test/)"
 scripts/regress.sh "$dir" "$port" | tee "$logs/regress.log"

@@ -341,7 +341,7 @@ pub unsafe extern "C-unwind" fn get_foreign_paths(
         let mut join_clauses = list_ptrs((*baserel).joininfo);
         if (*baserel).has_eclass_joins {
             for (i, col) in columns.iter().enumerate() {
-                if matches!(col.class, PushClass::Numeric | PushClass::Text) {
+                if matches!(col.class, PushClass::Integer | PushClass::Float | PushClass::Text) {
                     let attnum = (i + 1) as usize;
                     let clauses = pg_sys::generate_implied_equalities_for_column(root, baserel, Some(member_is_column), attnum as *mut std::ffi::c_void, (*baserel).lateral_referencers);
                     join_clauses.extend(list_ptrs(clauses));

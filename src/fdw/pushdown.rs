@@ -2,9 +2,11 @@
 //! result, and their SQLite form. Anything not provably the same stays a local filter.
 //!
 //! The rules, per column (decided at plan time from both catalogs):
-//! - numeric columns: Postgres smallint/integer/bigint/real/double precision over a
-//!   SQLite column of INTEGER, REAL or NUMERIC affinity (numbers are stored as numbers
-//!   and compared numerically by both);
+//! - integer columns: Postgres smallint/integer/bigint over a SQLite column of
+//!   INTEGER, REAL or NUMERIC affinity, compared with integers only; double precision
+//!   over a REAL column, compared with floats only (mixing the two, Postgres rounds the
+//!   integer to a double while SQLite compares exactly; real (float4) is never pushed:
+//!   Postgres compares the narrowed value);
 //! - text columns: Postgres text/varchar over a SQLite column of TEXT affinity with
 //!   the BINARY collation; equality needs a deterministic Postgres collation, and
 //!   ordering (< <= > >=, ORDER BY) the C collation (both then compare bytes);
@@ -27,7 +29,11 @@ pub enum PushClass {
     None,
     /// Only IS [NOT] NULL.
     NullOnly,
-    Numeric,
+    /// smallint/integer/bigint, compared with integer values only (an integer compared
+    /// with a double would be rounded by Postgres and compared exactly by SQLite).
+    Integer,
+    /// double precision over a REAL column, compared with float values only.
+    Float,
     Text,
 }
 
@@ -36,14 +42,16 @@ impl PushClass {
         match self {
             PushClass::None => 'x',
             PushClass::NullOnly => 'n',
-            PushClass::Numeric => 'd',
+            PushClass::Integer => 'i',
+            PushClass::Float => 'f',
             PushClass::Text => 't',
         }
     }
     fn from_code(c: char) -> PushClass {
         match c {
             'n' => PushClass::NullOnly,
-            'd' => PushClass::Numeric,
+            'i' => PushClass::Integer,
+            'f' => PushClass::Float,
             't' => PushClass::Text,
             _ => PushClass::None,
         }
@@ -84,7 +92,9 @@ pub fn column_class(pg_type: pg_sys::Oid, affinity: crate::types::declared::Affi
         return PushClass::NullOnly;
     }
     match pg_sys::BuiltinOid::from_u32(pg_type.to_u32()) {
-        Ok(INT2OID | INT4OID | INT8OID | FLOAT4OID | FLOAT8OID) if matches!(affinity, Affinity::Integer | Affinity::Real | Affinity::Numeric) => PushClass::Numeric,
+        Ok(INT2OID | INT4OID | INT8OID) if matches!(affinity, Affinity::Integer | Affinity::Real | Affinity::Numeric) => PushClass::Integer,
+        // Not real (float4): Postgres compares the narrowed value, SQLite the double.
+        Ok(FLOAT8OID) if affinity == Affinity::Real => PushClass::Float,
         Ok(TEXTOID | VARCHAROID) if affinity == Affinity::Text && sqlite_collation.eq_ignore_ascii_case("BINARY") => PushClass::Text,
         _ => PushClass::NullOnly,
     }
@@ -112,7 +122,8 @@ pub fn collation_is_c(collation: pg_sys::Oid) -> bool {
 fn type_class(typ: pg_sys::Oid) -> Option<PushClass> {
     use pg_sys::BuiltinOid::*;
     match pg_sys::BuiltinOid::from_u32(typ.to_u32()) {
-        Ok(INT2OID | INT4OID | INT8OID | FLOAT4OID | FLOAT8OID) => Some(PushClass::Numeric),
+        Ok(INT2OID | INT4OID | INT8OID) => Some(PushClass::Integer),
+        Ok(FLOAT4OID | FLOAT8OID) => Some(PushClass::Float),
         Ok(TEXTOID | VARCHAROID | UNKNOWNOID) => Some(PushClass::Text),
         _ => None,
     }
@@ -234,7 +245,7 @@ impl Deparser<'_> {
                 (None, Some(c)) => (c.clone(), left, true),
                 _ => return None,
             };
-            if !matches!(col.class, PushClass::Numeric | PushClass::Text) {
+            if !matches!(col.class, PushClass::Integer | PushClass::Float | PushClass::Text) {
                 return None;
             }
             let collation = (*op).inputcollid;
@@ -281,7 +292,7 @@ impl Deparser<'_> {
             }
             let args = list_ptrs((*op).args);
             let col = self.column(args[0] as *mut pg_sys::Node)?.clone();
-            if !matches!(col.class, PushClass::Numeric | PushClass::Text) {
+            if !matches!(col.class, PushClass::Integer | PushClass::Float | PushClass::Text) {
                 return None;
             }
             if col.class == PushClass::Text && !((*op).inputcollid == pg_sys::Oid::INVALID || pg_sys::get_collation_isdeterministic((*op).inputcollid)) {
@@ -332,7 +343,7 @@ impl Deparser<'_> {
                     .find(|m| self.column((**m).em_expr as *mut pg_sys::Node).is_some())?;
                 let col = self.column((*member).em_expr as *mut pg_sys::Node)?;
                 let ok = match col.class {
-                    PushClass::Numeric => true,
+                    PushClass::Integer | PushClass::Float => true,
                     PushClass::Text => collation_is_c((*ec).ec_collation),
                     _ => false,
                 };
@@ -358,7 +369,7 @@ mod tests {
 
     #[test]
     fn column_info_round_trips_through_a_string() {
-        let c = ColumnInfo { sqlite_name: "Order ID".into(), class: PushClass::Numeric, indexed: true };
+        let c = ColumnInfo { sqlite_name: "Order ID".into(), class: PushClass::Integer, indexed: true };
         assert_eq!(ColumnInfo::decode(&c.encode()), c);
         let t = ColumnInfo { sqlite_name: "".into(), class: PushClass::None, indexed: false };
         assert_eq!(ColumnInfo::decode(&t.encode()), t);

@@ -14,6 +14,7 @@ pub mod error;
 mod pg_tests;
 pub mod fdw;
 pub mod migrate;
+pub mod pg_columns;
 pub mod profile;
 pub mod sqlite;
 pub mod subtransaction;

@@ -2,7 +2,6 @@
 //! (`ORDER BY random() LIMIT n`, one pass keeping n rows) converted like any scan,
 //! and the exact row count, so that joins with local tables get sane plans.
 
-use super::nodes::*;
 use super::options;
 use super::plan::{ForeignTarget, PlanData};
 use super::scan::ScanState;
@@ -56,8 +55,8 @@ unsafe extern "C-unwind" fn acquire_sample_rows(
             if attr.attisdropped {
                 continue;
             }
-            let column_options = def_elems(pg_sys::GetForeignColumnOptions(relid, (i + 1) as i16));
-            names.push(column_options.iter().find(|(k, _)| k == "column_name").map(|(_, v)| v.clone()).unwrap_or_else(|| cstr_to_string(attr.attname.data.as_ptr())));
+            let (name, column_options) = super::plan::column_source(relid, (i + 1) as i16, attr);
+            names.push(name);
             conversions.push(options::column_conversion(&column_options).or_report());
             attnums.push((i + 1) as i32);
         }

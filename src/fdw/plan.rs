@@ -196,7 +196,7 @@ pub unsafe extern "C-unwind" fn get_foreign_rel_size(
             std::ptr::null_mut(),
         );
         (*baserel).rows = (rows * selectivity).max(1.0).round();
-        let infos = column_infos(&conn, foreigntableid, &relation, &columns, rowid);
+        let infos = column_infos(&conn, foreigntableid, &relation, &columns);
         let mut info_list = std::ptr::null_mut();
         for info in &infos {
             info_list = pg_sys::lappend(info_list, make_string(&info.encode()));
@@ -210,9 +210,23 @@ pub unsafe extern "C-unwind" fn get_foreign_rel_size(
     }
 }
 
+/// The SQLite name of a foreign-table column (its `column_name` option, else its own
+/// name) and all its options.
+pub unsafe fn column_source(relid: pg_sys::Oid, attnum: i16, attr: &pg_sys::FormData_pg_attribute) -> (String, Vec<(String, String)>) {
+    unsafe {
+        let options = def_elems(pg_sys::GetForeignColumnOptions(relid, attnum));
+        let name = options
+            .iter()
+            .find(|(k, _)| k == "column_name")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| cstr_to_string(attr.attname.data.as_ptr()));
+        (name, options)
+    }
+}
+
 /// Per attribute of the foreign table: its SQLite column, what may be pushed down on
 /// it, and whether an index leads with it.
-unsafe fn column_infos(conn: &SqliteConnection, relid: pg_sys::Oid, relation: &schema::Relation, columns: &[schema::Column], rowid: Option<&str>) -> Vec<ColumnInfo> {
+unsafe fn column_infos(conn: &SqliteConnection, relid: pg_sys::Oid, relation: &schema::Relation, columns: &[schema::Column]) -> Vec<ColumnInfo> {
     let indexed: Vec<String> = {
         let sql = "SELECT DISTINCT ii.name FROM pragma_index_list(?1) il, pragma_index_info(il.name) ii WHERE ii.seqno = 0 AND ii.name IS NOT NULL";
         conn.db()
@@ -220,7 +234,7 @@ unsafe fn column_infos(conn: &SqliteConnection, relid: pg_sys::Oid, relation: &s
             .and_then(|mut st| st.query_map([&relation.name], |r| r.get::<_, String>(0))?.collect())
             .unwrap_or_default()
     };
-    let alias_column = columns.iter().find(|c| schema::never_null(relation.kind, columns, c) && c.pk > 0 && rowid.is_some() && c.declared_type.trim().eq_ignore_ascii_case("INTEGER") && columns.iter().filter(|x| x.pk > 0).count() == 1);
+    let alias_column = schema::integer_primary_key(relation.kind, columns);
     unsafe {
         let rel = pg_sys::table_open(relid, pg_sys::NoLock as i32);
         let tupdesc = (*rel).rd_att;
@@ -228,12 +242,7 @@ unsafe fn column_infos(conn: &SqliteConnection, relid: pg_sys::Oid, relation: &s
         let attrs = (*tupdesc).attrs.as_slice(natts);
         let mut out = Vec::with_capacity(natts);
         for (i, attr) in attrs.iter().enumerate() {
-            let options = def_elems(pg_sys::GetForeignColumnOptions(relid, (i + 1) as i16));
-            let name = options
-                .iter()
-                .find(|(k, _)| k == "column_name")
-                .map(|(_, v)| v.clone())
-                .unwrap_or_else(|| cstr_to_string(attr.attname.data.as_ptr()));
+            let (name, options) = column_source(relid, (i + 1) as i16, attr);
             let conversion = options::column_conversion(&options).unwrap_or_default();
             let sqlite_col = columns.iter().find(|c| c.name.eq_ignore_ascii_case(&name));
             let class = match (attr.attisdropped, sqlite_col) {
@@ -442,12 +451,7 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
             if attr.attisdropped {
                 continue;
             }
-            let column_options = def_elems(pg_sys::GetForeignColumnOptions(foreigntableid, attnum as i16));
-            let name = column_options
-                .iter()
-                .find(|(k, _)| k == "column_name")
-                .map(|(_, v)| v.clone())
-                .unwrap_or_else(|| cstr_to_string(attr.attname.data.as_ptr()));
+            let (name, column_options) = column_source(foreigntableid, attnum as i16, attr);
             attnums.push(attnum);
             column_names.push(name);
             conversions.push(options::column_conversion(&column_options).or_report());

@@ -26,24 +26,11 @@ pub struct Prepared {
 
 /// The columns of an existing table `schema.table`, or None when there is no such table.
 pub fn existing_columns(schema: &str, table: &str) -> Option<Vec<ExistingColumn>> {
-    let name = qualified(schema, table);
-    let columns: Vec<ExistingColumn> = Spi::connect(|c| {
-        c.select(
-            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attgenerated <> '' \
-             FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-            None,
-            &[name.as_str().into()],
-        )
-        .map(|rows| {
-            rows.map(|r| ExistingColumn {
-                name: r.get::<String>(1).ok().flatten().unwrap_or_default(),
-                pg_type: r.get::<String>(2).ok().flatten().unwrap_or_default(),
-                generated: r.get::<bool>(3).ok().flatten().unwrap_or(false),
-            })
-            .collect()
-        })
-    })
-    .unwrap_or_else(|e| panic!("reading the columns of {name}: {e}"));
+    let relid = crate::pg_columns::relation_oid(schema, table)?;
+    let columns = crate::pg_columns::relation_columns(relid)
+        .into_iter()
+        .map(|c| ExistingColumn { name: c.name, pg_type: c.pg_type, generated: c.generated })
+        .collect::<Vec<_>>();
     (!columns.is_empty()).then_some(columns)
 }
 

@@ -96,10 +96,22 @@ pub fn never_null(kind: RelationKind, columns: &[Column], column: &Column) -> bo
     }
     match kind {
         RelationKind::TableWithoutRowid => true,
-        RelationKind::Table => {
-            columns.iter().filter(|c| c.pk > 0).count() == 1 && column.declared_type.trim().eq_ignore_ascii_case("INTEGER")
-        }
+        RelationKind::Table => integer_primary_key(kind, columns).is_some_and(|c| c.name == column.name),
         _ => false,
+    }
+}
+
+/// The single `INTEGER` primary-key column of a rowid table: the rowid alias (or, in
+/// the one spelling that is not, `INTEGER PRIMARY KEY DESC`, a column with its own
+/// unique index). Lookups by it are index lookups either way.
+pub fn integer_primary_key(kind: RelationKind, columns: &[Column]) -> Option<&Column> {
+    if kind != RelationKind::Table {
+        return None;
+    }
+    let mut keys = columns.iter().filter(|c| c.pk > 0);
+    match (keys.next(), keys.next()) {
+        (Some(c), None) if c.declared_type.trim().eq_ignore_ascii_case("INTEGER") => Some(c),
+        _ => None,
     }
 }
 

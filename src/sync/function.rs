@@ -42,20 +42,6 @@ fn text_of(sql: &str, args: &[pgrx::datum::DatumWithOid]) -> Option<String> {
     }
 }
 
-/// Column names of a relation (not dropped, and for the target not generated).
-fn column_names(relid: pg_sys::Oid, skip_generated: bool) -> Vec<(String, String)> {
-    Spi::connect(|c| {
-        c.select(
-            "SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute \
-             WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped AND (NOT $2 OR attgenerated = '') ORDER BY attnum",
-            None,
-            &[relid.into(), skip_generated.into()],
-        )
-        .map(|rows| rows.map(|r| (r.get::<String>(1).ok().flatten().unwrap_or_default(), r.get::<String>(2).ok().flatten().unwrap_or_default())).collect())
-    })
-    .unwrap_or_else(|e| panic!("reading columns: {e}"))
-}
-
 /// The implementation behind `liteport.sync` (declared in sql/sync.sql with regclass
 /// arguments and defaults).
 #[pg_extern(volatile, parallel_unsafe)]
@@ -124,9 +110,13 @@ fn sync_run(foreign_table: pg_sys::Oid, target: pg_sys::Oid, key: Option<Vec<Str
     }
 
     // What is copied: the target's columns that the foreign table has; the key.
-    let target_columns = column_names(target, true);
-    let source_columns = column_names(foreign_table, false);
-    let columns: Vec<String> = target_columns.iter().filter(|(n, _)| source_columns.iter().any(|(s, _)| s == n)).map(|(n, _)| n.clone()).collect();
+    let target_columns = crate::pg_columns::relation_columns(target);
+    let source_columns = crate::pg_columns::relation_columns(foreign_table);
+    let columns: Vec<String> = target_columns
+        .iter()
+        .filter(|t| !t.generated && source_columns.iter().any(|s| s.name == t.name))
+        .map(|t| t.name.clone())
+        .collect();
     let key = key.unwrap_or_else(|| {
         Spi::connect(|c| {
             c.select(
@@ -147,8 +137,8 @@ fn sync_run(foreign_table: pg_sys::Oid, target: pg_sys::Oid, key: Option<Vec<Str
             LiteportError::InvalidArgument { what: format!("key column \"{k}\" is not a column of both {source_name} and {target_name}") }.report();
         }
     }
-    let watermark = watermark.map(|w| match source_columns.iter().find(|(n, _)| *n == w) {
-        Some((n, ty)) => (n.clone(), ty.clone()),
+    let watermark = watermark.map(|w| match source_columns.iter().find(|c| c.name == w) {
+        Some(c) => (c.name.clone(), c.pg_type.clone()),
         None => LiteportError::InvalidArgument { what: format!("watermark column \"{w}\" is not a column of {source_name}") }.report(),
     });
     let spec = SyncSpec { source: source_name.clone(), target: target_name.clone(), columns, key, watermark };

@@ -19,38 +19,19 @@ use crate::fdw::scan::RawStatement;
 use crate::migrate::ddl::{qualified, TableSpec};
 use crate::migrate::function::prepare;
 use crate::migrate::rejects;
+use crate::pg_columns::PgColumn;
 use crate::sqlite::connection::SqliteConnection;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use rusqlite::ffi;
 use std::ffi::CString;
 
-/// A target column: name, type and typmod.
-struct TargetColumn {
-    name: String,
-    typoid: pg_sys::Oid,
-    typmod: i32,
-}
-
-fn target_columns(schema: &str, table: &str) -> Vec<TargetColumn> {
-    let name = qualified(schema, table);
-    Spi::connect(|c| {
-        c.select(
-            "SELECT a.attname::text, a.atttypid, a.atttypmod FROM pg_attribute a \
-             WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
-            None,
-            &[name.as_str().into()],
-        )
-        .map(|rows| {
-            rows.map(|r| TargetColumn {
-                name: r.get::<String>(1).ok().flatten().unwrap_or_default(),
-                typoid: r.get::<pg_sys::Oid>(2).ok().flatten().unwrap_or(pg_sys::Oid::INVALID),
-                typmod: r.get::<i32>(3).ok().flatten().unwrap_or(-1),
-            })
-            .collect()
-        })
-    })
-    .unwrap_or_else(|e| panic!("reading the columns of {name}: {e}"))
+/// The target's columns Postgres stores (generated ones are computed, not compared).
+fn target_columns(schema: &str, table: &str) -> Vec<PgColumn> {
+    match crate::pg_columns::relation_oid(schema, table) {
+        Some(relid) => crate::pg_columns::relation_columns(relid).into_iter().filter(|c| !c.generated).collect(),
+        None => vec![],
+    }
 }
 
 /// A memory context reset after every batch of rows, so that verifying a table of any
@@ -90,7 +71,7 @@ impl Drop for BatchContext {
 const BATCH_ROWS: i64 = 10_000;
 
 /// (rows, rows that do not convert, checksum of the rows that do) on the SQLite side.
-fn source_checksum(conn: &SqliteConnection, spec: &TableSpec, columns: &[(String, TargetColumn)], with_checksum: bool) -> (i64, i64, Option<Checksum>) {
+fn source_checksum(conn: &SqliteConnection, spec: &TableSpec, columns: &[(String, PgColumn)], with_checksum: bool) -> (i64, i64, Option<Checksum>) {
     let server = conn.options.server_name.clone();
     if !with_checksum || columns.is_empty() {
         let sql = format!("SELECT count(*) FROM {}", crate::fdw::deparse::sqlite_ident(&spec.source));
@@ -164,7 +145,7 @@ fn source_checksum(conn: &SqliteConnection, spec: &TableSpec, columns: &[(String
 }
 
 /// (rows, checksum) of the Postgres table, read through an SPI cursor in batches.
-fn target_checksum(schema: &str, spec: &TableSpec, columns: &[(String, TargetColumn)], with_checksum: bool) -> (i64, Option<Checksum>) {
+fn target_checksum(schema: &str, spec: &TableSpec, columns: &[(String, PgColumn)], with_checksum: bool) -> (i64, Option<Checksum>) {
     let table = qualified(schema, &spec.target);
     if !with_checksum || columns.is_empty() {
         let rows = Spi::get_one::<i64>(&format!("SELECT count(*) FROM {table}")).unwrap_or_else(|e| panic!("{e}")).unwrap_or(0);
@@ -245,7 +226,7 @@ fn verify(
             continue;
         }
         // Columns both sides have, in the target's order.
-        let columns: Vec<(String, TargetColumn)> = target_cols
+        let columns: Vec<(String, PgColumn)> = target_cols
             .into_iter()
             .filter_map(|tc| spec.columns.iter().find(|c| c.target == tc.name && c.generated.is_none()).map(|c| (c.source.clone(), tc)))
             .collect();

@@ -1,0 +1,43 @@
+//! A Postgres relation's columns, read once from pg_attribute, for the SQL functions
+//! that work on existing tables (migrate with data_only, verify, sync).
+
+use pgrx::prelude::*;
+
+#[derive(Debug, Clone)]
+pub struct PgColumn {
+    pub name: String,
+    /// `format_type` of the type and typmod: valid SQL for a column definition.
+    pub pg_type: String,
+    pub typoid: pg_sys::Oid,
+    pub typmod: i32,
+    pub generated: bool,
+}
+
+/// The relation `schema.table`, if it exists (names as Postgres stores them).
+pub fn relation_oid(schema: &str, table: &str) -> Option<pg_sys::Oid> {
+    let name = crate::migrate::ddl::qualified(schema, table);
+    Spi::get_one_with_args::<pg_sys::Oid>("SELECT to_regclass($1)::oid", &[name.as_str().into()]).unwrap_or_else(|e| panic!("looking up {name}: {e}"))
+}
+
+/// The columns of a relation, in order (dropped ones left out).
+pub fn relation_columns(relid: pg_sys::Oid) -> Vec<PgColumn> {
+    Spi::connect(|c| {
+        c.select(
+            "SELECT attname::text, format_type(atttypid, atttypmod), atttypid, atttypmod, attgenerated <> '' \
+             FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            None,
+            &[relid.into()],
+        )
+        .map(|rows| {
+            rows.map(|r| PgColumn {
+                name: r.get::<String>(1).ok().flatten().unwrap_or_default(),
+                pg_type: r.get::<String>(2).ok().flatten().unwrap_or_default(),
+                typoid: r.get::<pg_sys::Oid>(3).ok().flatten().unwrap_or(pg_sys::Oid::INVALID),
+                typmod: r.get::<i32>(4).ok().flatten().unwrap_or(-1),
+                generated: r.get::<bool>(5).ok().flatten().unwrap_or(false),
+            })
+            .collect()
+        })
+    })
+    .unwrap_or_else(|e| panic!("reading the columns of relation {}: {e}", relid.to_u32()))
+}

@@ -1,6 +1,6 @@
 //! Small SQL functions for looking at and managing liteport's connections.
 
-use crate::sqlite::connection;
+use crate::sqlite::cache as connection;
 use pgrx::prelude::*;
 
 /// The SQLite files this backend has open, one row per foreign server, as

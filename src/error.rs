@@ -43,6 +43,8 @@ pub enum ConversionKind {
     TooLong,
     /// A storage class that this target type never accepts, e.g. a blob for an integer (HV004).
     WrongStorageClass,
+    /// A value larger than Postgres can hold in one field (1 GB) (54000).
+    TooLarge,
     /// The target type's own input function refused the value, with this SQLSTATE.
     Rejected(PgSqlErrorCode),
 }
@@ -58,6 +60,7 @@ impl ConversionKind {
             ConversionKind::BadEncoding => ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
             ConversionKind::TooLong => ERRCODE_STRING_DATA_RIGHT_TRUNCATION,
             ConversionKind::WrongStorageClass => ERRCODE_FDW_INVALID_DATA_TYPE,
+            ConversionKind::TooLarge => ERRCODE_PROGRAM_LIMIT_EXCEEDED,
             ConversionKind::Rejected(code) => code,
         }
     }
@@ -130,6 +133,17 @@ pub enum LiteportError {
     #[error("liteport server \"{server}\": canceling statement due to user request")]
     Interrupted { server: String },
 
+    /// The file changed under a connection that cannot see writers: what was read in
+    /// this transaction may mix two states of the file.
+    #[error("liteport server \"{server}\": \"{path}\" changed while this transaction was reading it ({what})")]
+    SourceChanged { server: String, path: String, what: String },
+
+    #[error("liteport server \"{server}\": \"{path}\" is locked by another process; gave up after waiting {waited_ms} ms (busy_timeout_ms)")]
+    Locked { server: String, path: String, waited_ms: i64 },
+
+    #[error("liteport server \"{server}\": SQLite ran out of memory {doing} (liteport.sqlite_memory_limit is {limit_kb} kB)")]
+    OutOfMemory { server: String, doing: String, limit_kb: i64 },
+
     #[error("liteport: {0}")]
     Internal(String),
 }
@@ -153,6 +167,9 @@ impl LiteportError {
             LiteportError::InvalidArgument { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
             LiteportError::PermissionDenied { .. } => ERRCODE_INSUFFICIENT_PRIVILEGE,
             LiteportError::Interrupted { .. } => ERRCODE_QUERY_CANCELED,
+            LiteportError::SourceChanged { .. } => ERRCODE_T_R_SERIALIZATION_FAILURE,
+            LiteportError::Locked { .. } => ERRCODE_LOCK_NOT_AVAILABLE,
+            LiteportError::OutOfMemory { .. } => ERRCODE_OUT_OF_MEMORY,
             LiteportError::Internal(_) => ERRCODE_INTERNAL_ERROR,
         }
     }
@@ -168,6 +185,11 @@ impl LiteportError {
             LiteportError::MissingFunction { .. } => Some(
                 "Import the view as a table from a database that has the function, or leave it out with EXCEPT.".into(),
             ),
+            LiteportError::SourceChanged { .. } => Some(
+                "Retry the transaction. The file was opened without the application's shared memory (a WAL file with no -wal/-shm, or a large object), so SQLite could not hold a snapshot against writers.".into(),
+            ),
+            LiteportError::Locked { .. } => Some("Raise the server's busy_timeout_ms option, or retry when the application's write has finished.".into()),
+            LiteportError::OutOfMemory { .. } => Some("A superuser can raise liteport.sqlite_memory_limit; sorting in a SQLite view (ORDER BY) is the usual cause.".into()),
             LiteportError::UnsupportedType { .. } => {
                 Some("Declare the column as text or bytea and convert it in SQL.".into())
             }

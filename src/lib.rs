@@ -13,6 +13,7 @@ pub mod coerce;
 pub mod error;
 mod pg_tests;
 pub mod fdw;
+pub mod gucs;
 pub mod migrate;
 pub mod pg_columns;
 pub mod profile;
@@ -30,6 +31,7 @@ pgrx::extension_sql_file!("../sql/sync.sql", name = "sync", requires = ["litepor
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
+    gucs::define();
     fdw::handler::register_callbacks();
 }
 

@@ -95,6 +95,10 @@ impl Target {
     }
 }
 
+/// The largest text or blob Postgres holds in one field (MaxAllocSize less the
+/// varlena header): a larger stored value is an ERROR (54000), never an allocation.
+pub const MAX_FIELD_BYTES: usize = 0x3fff_ffff - 4;
+
 /// One non-NULL value as SQLite stores it: the storage class and the value, read once
 /// from a statement (`from_column`) or from a batch another thread filled. Text and
 /// blob bytes are borrowed, never copied.
@@ -104,40 +108,58 @@ pub struct Cell<'a> {
     int: i64,
     real: f64,
     raw: &'a [u8],
+    /// A text or blob longer than MAX_FIELD_BYTES: its length, and no bytes read.
+    oversized: Option<usize>,
 }
 
 impl<'a> Cell<'a> {
     pub fn integer_value(v: i64) -> Cell<'static> {
-        Cell { class: ffi::SQLITE_INTEGER, int: v, real: 0.0, raw: &[] }
+        Cell { class: ffi::SQLITE_INTEGER, int: v, real: 0.0, raw: &[], oversized: None }
     }
     pub fn real_value(v: f64) -> Cell<'static> {
-        Cell { class: ffi::SQLITE_FLOAT, int: 0, real: v, raw: &[] }
+        Cell { class: ffi::SQLITE_FLOAT, int: 0, real: v, raw: &[], oversized: None }
     }
     /// A TEXT (`is_blob` false) or BLOB value.
     pub fn bytes_value(bytes: &'a [u8], is_blob: bool) -> Cell<'a> {
-        Cell { class: if is_blob { ffi::SQLITE_BLOB } else { ffi::SQLITE_TEXT }, int: 0, real: 0.0, raw: bytes }
+        Cell { class: if is_blob { ffi::SQLITE_BLOB } else { ffi::SQLITE_TEXT }, int: 0, real: 0.0, raw: bytes, oversized: None }
     }
 
     /// Column `index` of the statement's current row, whose type is `class` (not NULL).
-    /// The bytes stay valid until the statement steps again.
-    pub unsafe fn from_column(stmt: *mut ffi::sqlite3_stmt, index: c_int, class: c_int) -> Cell<'a> {
+    /// The bytes stay valid until the statement steps again. Err: SQLite could not
+    /// allocate the value (SQLITE_NOMEM; the caller reads the connection's error).
+    pub unsafe fn from_column(stmt: *mut ffi::sqlite3_stmt, index: c_int, class: c_int) -> Result<Cell<'a>, ()> {
         unsafe {
-            match class {
+            Ok(match class {
                 ffi::SQLITE_INTEGER => Cell::integer_value(ffi::sqlite3_column_int64(stmt, index)),
                 ffi::SQLITE_FLOAT => Cell::real_value(ffi::sqlite3_column_double(stmt, index)),
                 _ => {
                     let is_blob = class == ffi::SQLITE_BLOB;
+                    // The size first: it does not expand a zeroblob, so a value no
+                    // Postgres field could hold is refused before SQLite allocates it.
+                    let len = ffi::sqlite3_column_bytes(stmt, index).max(0) as usize;
+                    if len > MAX_FIELD_BYTES {
+                        let mut cell = Cell::bytes_value(&[], is_blob);
+                        cell.oversized = Some(len);
+                        return Ok(cell);
+                    }
                     let ptr = if is_blob {
                         ffi::sqlite3_column_blob(stmt, index) as *const u8
                     } else {
                         ffi::sqlite3_column_text(stmt, index)
                     };
-                    let len = ffi::sqlite3_column_bytes(stmt, index) as usize;
+                    if ptr.is_null() && len > 0 {
+                        return Err(());
+                    }
                     let bytes = if ptr.is_null() || len == 0 { &[][..] } else { std::slice::from_raw_parts(ptr, len) };
                     Cell::bytes_value(bytes, is_blob)
                 }
-            }
+            })
         }
+    }
+
+    /// The length of a text or blob too large for any Postgres field.
+    pub fn oversized(&self) -> Option<usize> {
+        self.oversized
     }
 
     pub fn integer(&self) -> i64 {
@@ -293,6 +315,9 @@ fn timestamp_usecs(cell: &Cell, epoch: EpochRule) -> Result<i64, ValueError> {
 impl Target {
     /// Convert one non-NULL value.
     pub unsafe fn to_datum(&mut self, cell: &Cell, utf8_database: bool) -> Result<Datum, ValueError> {
+        if let Some(len) = cell.oversized() {
+            return Err(ValueError::new(ConversionKind::TooLarge, format!("the value is {len} bytes, more than a Postgres field can hold (1 GB)")));
+        }
         let class = cell.class;
         match self {
             Target::Int { bits } => {

@@ -9,7 +9,7 @@ use super::options::{validate, OptionContext};
 use super::plan::{get_foreign_paths, get_foreign_plan, get_foreign_rel_size, ForeignTarget, PlanData};
 use super::scan::ScanState;
 use crate::error::{LiteportError, OrReport};
-use crate::sqlite::connection;
+use crate::sqlite::cache as connection;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 use pgrx::PgMemoryContexts;
@@ -178,8 +178,28 @@ unsafe extern "C-unwind" fn explain_foreign_scan(node: *mut pg_sys::ForeignScanS
 #[pg_guard]
 unsafe extern "C-unwind" fn on_transaction_event(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
     use pg_sys::XactEvent::*;
-    if matches!(event, XACT_EVENT_COMMIT | XACT_EVENT_PARALLEL_COMMIT | XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT | XACT_EVENT_PREPARE) {
-        connection::end_of_transaction();
+    match event {
+        // Still inside the transaction: an ERROR here aborts it.
+        XACT_EVENT_PRE_COMMIT | XACT_EVENT_PARALLEL_PRE_COMMIT | XACT_EVENT_PRE_PREPARE => connection::before_commit().or_report(),
+        XACT_EVENT_COMMIT | XACT_EVENT_PARALLEL_COMMIT | XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT | XACT_EVENT_PREPARE => {
+            connection::end_of_transaction()
+        }
+        _ => {}
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn on_subtransaction_event(
+    event: pg_sys::SubXactEvent::Type,
+    subtransaction: pg_sys::SubTransactionId,
+    parent: pg_sys::SubTransactionId,
+    _arg: *mut std::ffi::c_void,
+) {
+    use pg_sys::SubXactEvent::*;
+    match event {
+        SUBXACT_EVENT_COMMIT_SUB => connection::end_of_subtransaction(true, subtransaction, parent),
+        SUBXACT_EVENT_ABORT_SUB => connection::end_of_subtransaction(false, subtransaction, parent),
+        _ => {}
     }
 }
 
@@ -189,22 +209,10 @@ unsafe extern "C-unwind" fn on_server_change(_arg: pg_sys::Datum, _cacheid: std:
 }
 
 /// Called once from `_PG_init`.
-/// GUC `liteport.read_ahead`: step SQLite on a separate thread during scans. On by
-/// default: measured on 2 cores, it takes a third off a wide scan and a quarter off a
-/// copy (bench/results.md).
-pub static READ_AHEAD: pgrx::GucSetting<bool> = pgrx::GucSetting::<bool>::new(true);
-
 pub fn register_callbacks() {
-    pgrx::GucRegistry::define_bool_guc(
-        c"liteport.read_ahead",
-        c"Step SQLite on a separate thread while the backend converts rows.",
-        c"A plain thread steps SQLite and copies batches of raw values; conversion and every Postgres call stay on the backend's thread. Scans that fetch no column (count(*)) and rescans read directly.",
-        &READ_AHEAD,
-        pgrx::GucContext::Userset,
-        pgrx::GucFlags::default(),
-    );
     unsafe {
         pg_sys::RegisterXactCallback(Some(on_transaction_event), std::ptr::null_mut());
+        pg_sys::RegisterSubXactCallback(Some(on_subtransaction_event), std::ptr::null_mut());
         pg_sys::CacheRegisterSyscacheCallback(pg_sys::SysCacheIdentifier::FOREIGNSERVEROID as i32, Some(on_server_change), pg_sys::Datum::from(0));
     }
 }

@@ -4,7 +4,7 @@ use super::import_sql::{create_foreign_table, ImportColumn};
 use super::nodes::*;
 use super::plan::server_source;
 use crate::error::{LiteportError, OrReport};
-use crate::sqlite::connection::connection_for;
+use crate::sqlite::cache::connection_for;
 use crate::sqlite::schema::{self, RelationKind};
 use crate::types::declared::{postgres_type_for, raw_type_for, TypesMode};
 use pgrx::pg_sys;

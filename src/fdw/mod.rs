@@ -1,5 +1,6 @@
 //! The foreign-data wrapper: what Postgres calls, and the plan/scan/import logic
-//! behind it. Unsafe FFI stays in this module; the logic it calls is plain Rust.
+//! behind it. The `extern "C"` callbacks are thin shims in `handler`, `plan`,
+//! `import` and `analyze`; the logic they call is plain Rust.
 
 pub mod analyze;
 pub mod convert;
@@ -7,7 +8,6 @@ pub mod deparse;
 pub mod handler;
 pub mod import;
 pub mod import_sql;
-pub mod large_object;
 pub mod nodes;
 pub mod options;
 pub mod plan;

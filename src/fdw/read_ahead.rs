@@ -14,10 +14,16 @@
 //!   suffices;
 //! - a query cancel stops it through the connection's progress handler (which only
 //!   reads Postgres's interrupt flags), and the scan's end or an ERROR stops it
-//!   through a flag, and joins it before the statement is finalized.
+//!   through a flag, and joins it before the statement is finalized;
+//! - memory is bounded by bytes, not rows: a batch is handed over once it holds
+//!   BATCH_BYTES, and a row with a value over DIRECT_BYTES is not copied at all — the
+//!   thread stops on it and the backend converts it straight from SQLite's buffer, so
+//!   a 100 MB value costs SQLite's copy and the Datum, nothing more. No size read from
+//!   the file reaches an infallible allocation.
 
 use super::convert::Cell;
 use crate::sqlite::connection::SqliteConnection;
+use crate::sqlite::readers::PausableReader;
 use rusqlite::ffi;
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -28,9 +34,11 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-/// Rows per batch, and the text/blob bytes after which a batch is sent early.
+/// Rows per batch, and the text/blob bytes after which a batch is handed over.
 const BATCH_ROWS: usize = 1024;
 const BATCH_BYTES: usize = 1 << 20;
+/// A row holding more text/blob bytes than this is read by the backend directly.
+const DIRECT_BYTES: usize = 1 << 20;
 
 /// How the statement ended after a batch's rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +46,17 @@ pub enum StepEnd {
     Done,
     /// SQLite's result code and message (SQLITE_INTERRUPT for a cancel).
     Failed(c_int, String),
+}
+
+/// What `ReadAhead::advance` moved to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Advance {
+    /// A row of the current batch: read it with `row()`.
+    Batched,
+    /// The statement's current row, which the thread did not copy (a large value):
+    /// read it from the statement itself.
+    Direct,
+    End,
 }
 
 /// Raw values of up to BATCH_ROWS rows: per value its storage class and a number —
@@ -49,7 +68,20 @@ pub struct Batch {
     classes: Vec<u8>,
     numbers: Vec<u64>,
     bytes: Vec<u8>,
+    /// After these rows the statement stands on a row the thread left for the
+    /// backend to read directly.
+    direct_row: bool,
     end: Option<StepEnd>,
+}
+
+/// How the thread takes the statement's current row.
+enum RowFit {
+    /// Copy it into this batch.
+    Copy(usize),
+    /// Hand this batch over first, then copy it into the next.
+    NextBatch(usize),
+    /// Leave it for the backend.
+    Direct,
 }
 
 impl Batch {
@@ -59,18 +91,42 @@ impl Batch {
         self.classes.clear();
         self.numbers.clear();
         self.bytes.clear();
+        self.direct_row = false;
         self.end = None;
     }
 
-    /// Copy the current row of `stmt`.
-    unsafe fn push_row(&mut self, stmt: *mut ffi::sqlite3_stmt) {
+    /// Text and blob bytes of the current row of `stmt` (sizes only: a zeroblob is not
+    /// expanded, and numbers are not rendered).
+    unsafe fn fit(&self, stmt: *mut ffi::sqlite3_stmt) -> RowFit {
+        let mut total = 0usize;
+        for i in 0..self.ncols as c_int {
+            let class = unsafe { ffi::sqlite3_column_type(stmt, i) };
+            if class == ffi::SQLITE_TEXT || class == ffi::SQLITE_BLOB {
+                total += unsafe { ffi::sqlite3_column_bytes(stmt, i) }.max(0) as usize;
+            }
+        }
+        if total > DIRECT_BYTES {
+            RowFit::Direct
+        } else if self.rows > 0 && self.bytes.len() + total > BATCH_BYTES {
+            RowFit::NextBatch(total)
+        } else {
+            RowFit::Copy(total)
+        }
+    }
+
+    /// Copy the current row of `stmt`, whose text and blob values hold `bytes` bytes.
+    /// Err: SQLite or the allocator ran out of memory.
+    unsafe fn push_row(&mut self, stmt: *mut ffi::sqlite3_stmt, bytes: usize) -> Result<(), ()> {
+        self.bytes.try_reserve(bytes).map_err(|_| ())?;
+        self.classes.try_reserve(self.ncols).map_err(|_| ())?;
+        self.numbers.try_reserve(self.ncols).map_err(|_| ())?;
         for i in 0..self.ncols as c_int {
             let class = unsafe { ffi::sqlite3_column_type(stmt, i) };
             let number = match class {
                 ffi::SQLITE_INTEGER => (unsafe { ffi::sqlite3_column_int64(stmt, i) }) as u64,
                 ffi::SQLITE_FLOAT => unsafe { ffi::sqlite3_column_double(stmt, i) }.to_bits(),
                 ffi::SQLITE_TEXT | ffi::SQLITE_BLOB => {
-                    let cell = unsafe { Cell::from_column(stmt, i, class) };
+                    let cell = unsafe { Cell::from_column(stmt, i, class) }?;
                     let offset = self.bytes.len() as u64;
                     self.bytes.extend_from_slice(cell.raw_bytes());
                     (offset << 32) | cell.raw_bytes().len() as u64
@@ -81,6 +137,7 @@ impl Batch {
             self.numbers.push(number);
         }
         self.rows += 1;
+        Ok(())
     }
 
     pub fn class(&self, row: usize, col: usize) -> c_int {
@@ -104,6 +161,10 @@ impl Batch {
     pub fn len(&self) -> usize {
         self.rows
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
 }
 
 struct StatementPtr(*mut ffi::sqlite3_stmt, *mut ffi::sqlite3);
@@ -111,50 +172,88 @@ struct StatementPtr(*mut ffi::sqlite3_stmt, *mut ffi::sqlite3);
 // backend-side use goes through SqliteConnection's accessors, which pause readers first.
 unsafe impl Send for StatementPtr {}
 
-/// Step and copy rows until the statement ends, `stop` is set, or the scan is gone.
-/// Returns the rows read but not handed over when stopped, so none is lost.
+/// Hand `batch` over; while the backend is behind, wait (it unparks us after each
+/// batch). Err: stopped (the batch comes back) or the scan is gone (None).
+fn hand_over(full: &SyncSender<Batch>, batch: Batch, stop: &AtomicBool) -> Result<(), Option<Batch>> {
+    let mut handing = batch;
+    loop {
+        match full.try_send(handing) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Full(b)) => {
+                if stop.load(Ordering::Relaxed) {
+                    return Err(Some(b));
+                }
+                handing = b;
+                // Woken by the backend after it takes a batch, or to stop. (An unpark
+                // that came first makes this return at once.)
+                std::thread::park();
+            }
+            Err(TrySendError::Disconnected(_)) => return Err(None),
+        }
+    }
+}
+
+/// Step and copy rows until the statement ends, `stop` is set, a row is left for the
+/// backend, or the scan is gone. Returns the rows read but not handed over when
+/// stopped, so none is lost.
 fn fill(statement: StatementPtr, ncols: usize, full: SyncSender<Batch>, recycled: Receiver<Batch>, stop: Arc<AtomicBool>) -> Option<Batch> {
     let StatementPtr(stmt, db) = statement;
+    let new_batch = || {
+        let mut b = recycled.try_recv().unwrap_or_default();
+        b.clear(ncols);
+        b
+    };
+    let mut batch = new_batch();
     loop {
-        let mut batch = recycled.try_recv().unwrap_or_default();
-        batch.clear(ncols);
-        while batch.rows < BATCH_ROWS && batch.bytes.len() < BATCH_BYTES {
-            if stop.load(Ordering::Relaxed) {
-                return (batch.rows > 0).then_some(batch);
-            }
-            match unsafe { ffi::sqlite3_step(stmt) } {
-                ffi::SQLITE_ROW => unsafe { batch.push_row(stmt) },
-                ffi::SQLITE_DONE => {
-                    batch.end = Some(StepEnd::Done);
-                    break;
-                }
-                rc => {
-                    let message = unsafe { std::ffi::CStr::from_ptr(ffi::sqlite3_errmsg(db)) }.to_string_lossy().into_owned();
-                    batch.end = Some(StepEnd::Failed(rc, message));
-                    break;
-                }
-            }
+        if stop.load(Ordering::Relaxed) {
+            return (batch.rows > 0).then_some(batch);
         }
-        let ended = batch.end.is_some();
-        // Hand over; while the backend is behind, wait (it unparks us after each batch).
-        let mut handing = batch;
-        loop {
-            match full.try_send(handing) {
-                Ok(()) => break,
-                Err(TrySendError::Full(b)) => {
-                    if stop.load(Ordering::Relaxed) {
-                        return Some(b);
+        let mut last = false;
+        match unsafe { ffi::sqlite3_step(stmt) } {
+            ffi::SQLITE_ROW => match unsafe { batch.fit(stmt) } {
+                RowFit::Direct => {
+                    batch.direct_row = true;
+                    last = true;
+                }
+                fit => {
+                    let bytes = match fit {
+                        RowFit::NextBatch(bytes) => {
+                            if let Err(back) = hand_over(&full, std::mem::replace(&mut batch, new_batch()), &stop) {
+                                // Stopped with the row stepped but not copied: it goes
+                                // to the backend as a direct row.
+                                return back.map(|mut b| {
+                                    b.direct_row = true;
+                                    b
+                                });
+                            }
+                            bytes
+                        }
+                        RowFit::Copy(bytes) => bytes,
+                        RowFit::Direct => unreachable!(),
+                    };
+                    if unsafe { batch.push_row(stmt, bytes) }.is_err() {
+                        batch.end = Some(StepEnd::Failed(ffi::SQLITE_NOMEM, "out of memory copying a row".into()));
+                        last = true;
                     }
-                    handing = b;
-                    // Woken by the backend after it takes a batch, or to stop. (An
-                    // unpark that came first makes this return at once.)
-                    std::thread::park();
                 }
-                Err(TrySendError::Disconnected(_)) => return None,
+            },
+            ffi::SQLITE_DONE => {
+                batch.end = Some(StepEnd::Done);
+                last = true;
+            }
+            rc => {
+                let message = unsafe { std::ffi::CStr::from_ptr(ffi::sqlite3_errmsg(db)) }.to_string_lossy().into_owned();
+                batch.end = Some(StepEnd::Failed(rc, message));
+                last = true;
             }
         }
-        if ended {
-            return None;
+        if last || batch.rows >= BATCH_ROWS || batch.bytes.len() >= BATCH_BYTES {
+            if let Err(back) = hand_over(&full, std::mem::replace(&mut batch, new_batch()), &stop) {
+                return back;
+            }
+            if last {
+                return None;
+            }
         }
     }
 }
@@ -169,17 +268,21 @@ pub struct ReaderControl {
     leftover: RefCell<Option<Batch>>,
 }
 
-impl ReaderControl {
+impl PausableReader for ReaderControl {
     /// Stop the thread, wait for it, and keep the rows it had read. The statement
     /// stays where it is; the scan starts a new thread when it needs more rows.
-    pub fn pause(&self) {
+    fn pause(&self) {
         let Some(handle) = self.thread.borrow_mut().take() else { return };
         self.stop.store(true, Ordering::Relaxed);
         handle.thread().unpark();
         let leftover = handle.join().ok().flatten();
-        *self.leftover.borrow_mut() = leftover;
+        if leftover.is_some() {
+            *self.leftover.borrow_mut() = leftover;
+        }
     }
+}
 
+impl ReaderControl {
     fn running(&self) -> bool {
         self.thread.borrow().is_some()
     }
@@ -197,15 +300,28 @@ pub struct ReadAhead {
     pending: VecDeque<Batch>,
     current: Batch,
     position: usize,
+    /// The scan is on a direct row (read from the statement).
+    on_direct_row: bool,
 }
 
 impl ReadAhead {
     /// Read `stmt` (which has `ncols` result columns) ahead on a thread.
     pub fn new(conn: Rc<SqliteConnection>, stmt: *mut ffi::sqlite3_stmt, ncols: usize) -> std::io::Result<ReadAhead> {
         let control = Rc::new(ReaderControl::default());
-        conn.register_reader(&control);
-        let mut read_ahead =
-            ReadAhead { conn, stmt, ncols, control, full: None, recycle: None, pending: VecDeque::new(), current: Batch::default(), position: 0 };
+        let weak: std::rc::Weak<ReaderControl> = Rc::downgrade(&control);
+        conn.register_reader(weak);
+        let mut read_ahead = ReadAhead {
+            conn,
+            stmt,
+            ncols,
+            control,
+            full: None,
+            recycle: None,
+            pending: VecDeque::new(),
+            current: Batch::default(),
+            position: 0,
+            on_direct_row: false,
+        };
         read_ahead.spawn()?;
         Ok(read_ahead)
     }
@@ -239,7 +355,7 @@ impl ReadAhead {
     }
 
     /// The next batch: from a paused thread's rows, from the running thread, or from
-    /// a new thread. None: the thread could not be started again.
+    /// a new thread. None: the thread ended without a last batch (the scan went away).
     fn next_batch(&mut self) -> Option<std::io::Result<Batch>> {
         loop {
             if let Some(batch) = self.pending.pop_front() {
@@ -252,7 +368,6 @@ impl ReadAhead {
                 }
                 match received {
                     Some(batch) => return Some(Ok(batch)),
-                    // The thread ended without a last batch: it saw the scan go away.
                     None => return None,
                 }
             }
@@ -269,20 +384,37 @@ impl ReadAhead {
         }
     }
 
-    /// Advance to the next row. Ok(true): `row()` is valid; Ok(false): no more rows.
-    pub fn advance(&mut self) -> Result<bool, StepEnd> {
-        self.position += 1;
-        while self.position >= self.current.rows {
+    /// Advance to the next row.
+    pub fn advance(&mut self) -> Result<Advance, StepEnd> {
+        if self.on_direct_row {
+            // Past the direct row: the next thread steps on from it.
+            self.on_direct_row = false;
+        } else {
+            self.position += 1;
+        }
+        loop {
+            if self.position < self.current.rows {
+                return Ok(Advance::Batched);
+            }
+            if self.current.direct_row {
+                self.current.direct_row = false;
+                // The thread stopped on this row and ends; join it before the backend
+                // reads the statement, and stop every other reader of the connection.
+                self.control.pause();
+                self.conn.pause_readers();
+                self.on_direct_row = true;
+                return Ok(Advance::Direct);
+            }
             if let Some(end) = self.current.end.clone() {
                 return match end {
-                    StepEnd::Done => Ok(false),
+                    StepEnd::Done => Ok(Advance::End),
                     failed => Err(failed),
                 };
             }
             let next = match self.next_batch() {
                 Some(Ok(batch)) => batch,
                 Some(Err(e)) => return Err(StepEnd::Failed(ffi::SQLITE_ERROR, format!("cannot start the read-ahead thread: {e}"))),
-                None => return Ok(false),
+                None => return Ok(Advance::End),
             };
             let used = std::mem::replace(&mut self.current, next);
             if let Some(recycle) = &self.recycle {
@@ -290,12 +422,16 @@ impl ReadAhead {
             }
             self.position = 0;
         }
-        Ok(true)
     }
 
-    /// The current batch and the current row's index in it.
+    /// The current batch and the current row's index in it (for `Advance::Batched`).
     pub fn row(&self) -> (&Batch, usize) {
         (&self.current, self.position)
+    }
+
+    /// The scan stands on a direct row: its values are in the statement.
+    pub fn on_direct_row(&self) -> bool {
+        self.on_direct_row
     }
 }
 

@@ -6,45 +6,18 @@
 //! nothing and leaves no statement open for the next query.
 
 use super::convert::{Cell, Target};
-use super::read_ahead::{ReadAhead, StepEnd};
 use super::plan::PlanData;
+use super::read_ahead::{Advance, ReadAhead, StepEnd};
 use crate::error::{shorten_bytes_for_message, shorten_for_message, LiteportError, Result, RowRef, ValueError};
 use crate::sqlite::connection::SqliteConnection;
+use crate::sqlite::statement::{errmsg, RawStatement};
 use pgrx::pg_sys;
 use rusqlite::ffi;
-use std::ffi::{c_int, CStr, CString};
+use std::ffi::c_int;
 use std::rc::Rc;
 
-/// A prepared statement, finalized on drop.
-pub struct RawStatement {
-    ptr: *mut ffi::sqlite3_stmt,
-}
-
-impl RawStatement {
-    pub fn prepare(conn: &SqliteConnection, sql: &str) -> std::result::Result<RawStatement, String> {
-        let c_sql = CString::new(sql).map_err(|e| e.to_string())?;
-        let mut ptr = std::ptr::null_mut();
-        let rc = unsafe { ffi::sqlite3_prepare_v2(conn.raw(), c_sql.as_ptr(), -1, &mut ptr, std::ptr::null_mut()) };
-        if rc != ffi::SQLITE_OK {
-            return Err(errmsg(conn));
-        }
-        Ok(RawStatement { ptr })
-    }
-
-    pub fn ptr(&self) -> *mut ffi::sqlite3_stmt {
-        self.ptr
-    }
-}
-
-impl Drop for RawStatement {
-    fn drop(&mut self) {
-        unsafe { ffi::sqlite3_finalize(self.ptr) };
-    }
-}
-
-fn errmsg(conn: &SqliteConnection) -> String {
-    unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(conn.raw())) }.to_string_lossy().into_owned()
-}
+/// Rows between checks that a file opened immutable did not change under the scan.
+const CHANGE_CHECK_ROWS: u64 = 4096;
 
 /// One fetched column: where it is in SQLite's result and in the Postgres tuple.
 struct ScanColumn {
@@ -67,16 +40,20 @@ impl Drop for ScanState {
 }
 
 /// Column `index` of the current row (None: NULL), from the read-ahead batch or
-/// straight from the statement. A free function so that the scan can borrow its
-/// columns mutably at the same time.
-unsafe fn cell_at<'a>(read_ahead: &'a Option<ReadAhead>, statement: &Option<RawStatement>, index: c_int) -> Option<Cell<'a>> {
-    if let Some(read_ahead) = read_ahead {
+/// straight from the statement (no read-ahead, or a row the reading thread left to the
+/// backend). A free function so that the scan can borrow its columns mutably at the
+/// same time. Err: SQLite could not allocate the value.
+unsafe fn cell_at<'a>(read_ahead: &'a Option<ReadAhead>, statement: &Option<RawStatement>, index: c_int) -> std::result::Result<Option<Cell<'a>>, ()> {
+    if let Some(read_ahead) = read_ahead.as_ref().filter(|r| !r.on_direct_row()) {
         let (batch, row) = read_ahead.row();
-        return (batch.class(row, index as usize) != ffi::SQLITE_NULL).then(|| batch.cell(row, index as usize));
+        return Ok((batch.class(row, index as usize) != ffi::SQLITE_NULL).then(|| batch.cell(row, index as usize)));
     }
-    let stmt = statement.as_ref()?.ptr;
+    let Some(stmt) = statement.as_ref().map(|s| s.ptr()) else { return Ok(None) };
     let class = unsafe { ffi::sqlite3_column_type(stmt, index) };
-    (class != ffi::SQLITE_NULL).then(|| unsafe { Cell::from_column(stmt, index, class) })
+    if class == ffi::SQLITE_NULL {
+        return Ok(None);
+    }
+    unsafe { Cell::from_column(stmt, index, class) }.map(Some)
 }
 
 /// Why a row could not be read: a value that does not convert (reject mode may skip
@@ -141,7 +118,7 @@ impl ScanState {
             read_ahead: None,
             // Worth a thread only when there are values to copy (not for count(*)).
             // A large-object source reads through Postgres: only on the backend's thread.
-            use_read_ahead: super::handler::READ_AHEAD.get() && !plan.attnums.is_empty() && !conn.is_large_object(),
+            use_read_ahead: crate::gucs::READ_AHEAD.get() && !plan.attnums.is_empty() && !conn.is_large_object(),
             statement: Some(statement),
             conn,
             columns,
@@ -172,7 +149,7 @@ impl ScanState {
     /// Evaluate the parameter expressions and bind their values (types as pushdown.rs
     /// allows: integers, floats, text).
     unsafe fn bind_params(&mut self) -> Result<()> {
-        let Some(stmt) = self.statement.as_ref().map(|s| s.ptr) else { return Ok(()) };
+        let Some(stmt) = self.statement.as_ref().map(|s| s.ptr()) else { return Ok(()) };
         if self.params.is_empty() {
             return Ok(());
         }
@@ -207,7 +184,7 @@ impl ScanState {
                 };
                 if rc != ffi::SQLITE_OK {
                     pg_sys::MemoryContextSwitchTo(old);
-                    return Err(self.read_error(format!("binding parameter {index}: {}", errmsg(&self.conn))));
+                    return Err(self.read_error(rc, format!("binding parameter {index}: {}", errmsg(&self.conn))));
                 }
             }
             pg_sys::MemoryContextSwitchTo(old);
@@ -237,38 +214,42 @@ impl ScanState {
         }
     }
 
+    /// Step to the next row: Ok(true) with a row to read, Ok(false) at the end.
+    unsafe fn step(&mut self, stmt: *mut ffi::sqlite3_stmt) -> Result<bool> {
+        if !self.use_read_ahead {
+            self.conn.pause_readers();
+            return match unsafe { ffi::sqlite3_step(stmt) } {
+                ffi::SQLITE_ROW => Ok(true),
+                ffi::SQLITE_DONE => Ok(false),
+                rc => Err(self.read_error(rc, errmsg(&self.conn))),
+            };
+        }
+        if self.read_ahead.is_none() {
+            let ncols = self.columns.len() + self.rowid_index.is_some() as usize;
+            let started = ReadAhead::new(Rc::clone(&self.conn), stmt, ncols)
+                .map_err(|e| LiteportError::Internal(format!("cannot start the read-ahead thread: {e}")))?;
+            self.read_ahead = Some(started);
+        }
+        match self.read_ahead.as_mut().expect("started above").advance() {
+            Ok(Advance::Batched | Advance::Direct) => Ok(true),
+            Ok(Advance::End) | Err(StepEnd::Done) => Ok(false),
+            Err(StepEnd::Failed(rc, message)) => Err(self.read_error(rc, message)),
+        }
+    }
+
     unsafe fn step_and_convert(&mut self, slot: *mut pg_sys::TupleTableSlot) -> std::result::Result<bool, RowError> {
-        let Some(stmt) = self.statement.as_ref().map(|s| s.ptr) else {
+        let Some(stmt) = self.statement.as_ref().map(|s| s.ptr()) else {
             return Ok(false);
         };
-        let stepped = if self.use_read_ahead {
-            if self.read_ahead.is_none() {
-                let ncols = self.columns.len() + self.rowid_index.is_some() as usize;
-                let started = ReadAhead::new(std::rc::Rc::clone(&self.conn), stmt, ncols)
-                    .map_err(|e| RowError::Other(LiteportError::Internal(format!("cannot start the read-ahead thread: {e}"))))?;
-                self.read_ahead = Some(started);
-            }
-            match self.read_ahead.as_mut().expect("started above").advance() {
-                Ok(true) => ffi::SQLITE_ROW,
-                Ok(false) => ffi::SQLITE_DONE,
-                Err(StepEnd::Failed(rc, _)) if rc == ffi::SQLITE_INTERRUPT => ffi::SQLITE_INTERRUPT,
-                Err(StepEnd::Failed(_, message)) => return Err(RowError::Other(self.read_error(message))),
-                Err(StepEnd::Done) => ffi::SQLITE_DONE,
-            }
-        } else {
-            self.conn.pause_readers();
-            unsafe { ffi::sqlite3_step(stmt) }
-        };
-        match stepped {
-            ffi::SQLITE_ROW => {}
-            ffi::SQLITE_DONE => return Ok(false),
-            ffi::SQLITE_INTERRUPT => {
-                // Our progress handler saw a pending cancel: let Postgres raise its own
-                // "canceling statement due to ..." ERROR, which names the reason.
-                pgrx::check_for_interrupts!();
-                return Err(RowError::Other(LiteportError::Interrupted { server: self.conn.options.server_name.clone() }));
-            }
-            _ => return Err(RowError::Other(self.read_error(errmsg(&self.conn)))),
+        let more = unsafe { self.step(stmt) }.map_err(RowError::Other)?;
+        // A connection that cannot see writers (immutable) checks its file now and
+        // then, and at the end of the scan: rows from two states of the file must
+        // never make up one result.
+        if !more || self.rows_read % CHANGE_CHECK_ROWS == CHANGE_CHECK_ROWS - 1 {
+            self.conn.check_unchanged().map_err(RowError::Other)?;
+        }
+        if !more {
+            return Ok(false);
         }
         self.rows_read += 1;
         let values = unsafe { std::slice::from_raw_parts_mut((*slot).tts_values, self.natts) };
@@ -276,10 +257,12 @@ impl ScanState {
         isnull.fill(true);
         for i in 0..self.columns.len() {
             let col = &mut self.columns[i];
-            let Some(cell) = (unsafe { cell_at(&self.read_ahead, &self.statement, col.result_index) }) else {
-                continue;
+            let cell = match unsafe { cell_at(&self.read_ahead, &self.statement, col.result_index) } {
+                Ok(Some(cell)) => cell,
+                Ok(None) => continue,
+                Err(()) => return Err(RowError::Other(self.read_error(ffi::SQLITE_NOMEM, "out of memory reading a value".into()))),
             };
-            if col.empty_as_null && cell.class == ffi::SQLITE_TEXT && cell.raw_bytes().is_empty() {
+            if col.empty_as_null && cell.class == ffi::SQLITE_TEXT && cell.raw_bytes().is_empty() && cell.oversized().is_none() {
                 continue;
             }
             match unsafe { col.target.to_datum(&cell, self.utf8_database) } {
@@ -293,14 +276,16 @@ impl ScanState {
         Ok(true)
     }
 
-    /// Column `index` of the current row (None: NULL), from the read-ahead batch or
-    /// straight from the statement.
+    /// Column `index` of the current row (None: NULL, or a value SQLite could not
+    /// allocate again), from the read-ahead batch or straight from the statement.
     unsafe fn current_cell(&self, index: c_int) -> Option<Cell<'_>> {
-        unsafe { cell_at(&self.read_ahead, &self.statement, index) }
+        unsafe { cell_at(&self.read_ahead, &self.statement, index) }.ok().flatten()
     }
 
-    fn read_error(&self, message: String) -> LiteportError {
-        LiteportError::Sqlite { server: self.conn.options.server_name.clone(), doing: format!("reading \"{}\"", self.table), message }
+    /// The error for SQLite result code `rc` while reading: a cancel, a lock held too
+    /// long, memory, a file changed under an immutable connection, or SQLite's message.
+    fn read_error(&self, rc: c_int, message: String) -> LiteportError {
+        self.conn.error_for_code(rc, &format!("reading \"{}\"", self.table), message)
     }
 
     /// The current row as a reject: the error, and every fetched value as SQLite
@@ -313,6 +298,7 @@ impl ScanState {
                 Some(cell) => match cell.class {
                     ffi::SQLITE_INTEGER => serde_json::Value::from(cell.integer()),
                     ffi::SQLITE_FLOAT => crate::migrate::rejects::real_json(cell.real()),
+                    _ if cell.oversized().is_some() => crate::migrate::rejects::oversized_json(cell.class == ffi::SQLITE_BLOB, cell.oversized().unwrap_or(0)),
                     ffi::SQLITE_TEXT => crate::migrate::rejects::text_json(cell.raw_bytes()),
                     _ => crate::migrate::rejects::blob_json(cell.raw_bytes()),
                 },
@@ -340,9 +326,11 @@ impl ScanState {
 
     fn conversion_error(&self, column: usize, cell: &Cell, e: ValueError) -> LiteportError {
         let col = &self.columns[column];
-        let value = match cell.class {
-            ffi::SQLITE_BLOB => shorten_bytes_for_message(&cell.bytes()),
-            _ => match std::str::from_utf8(&cell.bytes()) {
+        let value = match (cell.oversized(), cell.class) {
+            (Some(len), ffi::SQLITE_BLOB) => format!("a BLOB of {len} bytes"),
+            (Some(len), _) => format!("a TEXT of {len} bytes"),
+            (None, ffi::SQLITE_BLOB) => shorten_bytes_for_message(&cell.bytes()),
+            (None, _) => match std::str::from_utf8(&cell.bytes()) {
                 Ok(s) if cell.class == ffi::SQLITE_TEXT => shorten_for_message(s),
                 Ok(s) => s.to_string(),
                 Err(_) => shorten_bytes_for_message(&cell.bytes()),
@@ -375,7 +363,7 @@ impl ScanState {
         self.bound = false;
         self.conn.pause_readers();
         if let Some(stmt) = &self.statement {
-            unsafe { ffi::sqlite3_reset(stmt.ptr) };
+            unsafe { ffi::sqlite3_reset(stmt.ptr()) };
         }
         self.rows_read = 0;
     }

@@ -3,7 +3,8 @@
 
 use super::plan::server_source;
 use crate::error::OrReport;
-use crate::sqlite::connection::{connection_for, SqliteConnection};
+use crate::sqlite::cache::connection_for;
+use crate::sqlite::connection::SqliteConnection;
 use pgrx::pg_sys;
 use std::ffi::CString;
 use std::rc::Rc;

@@ -4,7 +4,10 @@
 //! JSON encoding of a stored SQLite value: NULL → null; INTEGER → number; REAL →
 //! number (Infinity/NaN → the string "Infinity", "-Infinity"); TEXT → string, or
 //! {"text_hex": "..."} when it is not valid UTF-8 or holds a NUL (which jsonb cannot);
-//! BLOB → {"blob_hex": "..."}.
+//! BLOB → {"blob_hex": "..."}. A text or blob over 8 MB is kept as its first kilobyte
+//! and its length, `{"blob_hex": "<first 1024 bytes>", "bytes": N, "truncated": true}`
+//! (the rowid finds the rest in SQLite): a rejected row must never cost an allocation
+//! of twice the value.
 
 use crate::error::{LiteportError, Result};
 use pgrx::pg_sys::errcodes::PgSqlErrorCode;
@@ -23,8 +26,27 @@ pub struct Reject {
     pub row: Value,
 }
 
+/// Values up to this many bytes are filed whole.
+const MAX_VERBATIM_BYTES: usize = 8 << 20;
+const TRUNCATED_PREFIX_BYTES: usize = 1024;
+
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
+}
+
+fn truncated(key: &str, bytes: &[u8]) -> Value {
+    json!({ key: hex(&bytes[..TRUNCATED_PREFIX_BYTES.min(bytes.len())]), "bytes": bytes.len(), "truncated": true })
+}
+
+/// A text or blob too large to read at all (over 1 GB): its length.
+pub fn oversized_json(is_blob: bool, len: usize) -> Value {
+    json!({ if is_blob { "blob_hex" } else { "text_hex" }: "", "bytes": len, "truncated": true })
 }
 
 pub fn real_json(v: f64) -> Value {
@@ -32,6 +54,9 @@ pub fn real_json(v: f64) -> Value {
 }
 
 pub fn text_json(bytes: &[u8]) -> Value {
+    if bytes.len() > MAX_VERBATIM_BYTES {
+        return truncated("text_hex", bytes);
+    }
     match std::str::from_utf8(bytes) {
         Ok(s) if !s.contains('\0') => Value::String(s.to_string()),
         _ => json!({ "text_hex": hex(bytes) }),
@@ -39,6 +64,9 @@ pub fn text_json(bytes: &[u8]) -> Value {
 }
 
 pub fn blob_json(bytes: &[u8]) -> Value {
+    if bytes.len() > MAX_VERBATIM_BYTES {
+        return truncated("blob_hex", bytes);
+    }
     json!({ "blob_hex": hex(bytes) })
 }
 
@@ -99,6 +127,11 @@ mod tests {
         assert_eq!(real_json(1.5), json!(1.5));
         assert_eq!(real_json(f64::INFINITY), json!("Infinity"));
         assert_eq!(real_json(f64::NEG_INFINITY), json!("-Infinity"));
+        let big = vec![0xabu8; MAX_VERBATIM_BYTES + 1];
+        let v = blob_json(&big);
+        assert_eq!(v["bytes"], json!(MAX_VERBATIM_BYTES + 1));
+        assert_eq!(v["blob_hex"].as_str().unwrap().len(), 2 * TRUNCATED_PREFIX_BYTES);
+        assert_eq!(oversized_json(true, 2_000_000_000)["bytes"], json!(2_000_000_000u64));
     }
 
     #[test]

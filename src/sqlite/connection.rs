@@ -1,19 +1,24 @@
-//! Opening SQLite files safely, one connection per foreign server per backend, and
-//! one read snapshot per Postgres transaction.
+//! One open SQLite source, read-only, and the read snapshot it holds for one Postgres
+//! transaction. The per-backend cache of these connections is `sqlite::cache`.
 //!
 //! The file is the application's data, so everything here leans towards leaving it
 //! untouched: read-only mode, `query_only`, defensive mode, no extension loading,
-//! untrusted schema. A WAL-mode file whose `-wal`/`-shm` files are absent (the
-//! application is not running) is opened `immutable`, because a read-only connection
-//! would otherwise create those two files next to the database.
+//! untrusted schema, and no double-quoted-string fallback (a misspelt column name is an
+//! error, never the text of its name). A WAL-mode file whose `-wal`/`-shm` files are
+//! absent (the application is not running) is opened `immutable`, because a read-only
+//! connection would otherwise create those two files next to the database; such a
+//! connection cannot see writers, so it checks that the file did not change under it
+//! and fails the transaction (40001) if it did.
 
+use super::file_identity::FileIdentity;
+use super::large_object;
+use super::readers::PausableReader;
 use crate::error::{LiteportError, Result};
 use rusqlite::{ffi, OpenFlags};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::path::Path;
-use std::rc::{Rc, Weak};
-use crate::fdw::read_ahead::ReaderControl;
+use std::rc::Weak;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What identifies a SQLite source: the options of one foreign server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,8 +41,25 @@ impl SourceOptions {
     }
 }
 
-/// An open SQLite database, read-only, belonging to one foreign server.
+/// How long the busy handler waits for a writer's lock, and when this wait began
+/// (milliseconds on a monotonic clock, 0 while not waiting).
+struct BusyWait {
+    timeout_ms: u64,
+    started_ms: AtomicU64,
+}
+
+/// A large object's descriptor and the subtransaction that owns it: Postgres closes
+/// the descriptor when that subtransaction aborts (and hands it to the parent when it
+/// commits), so the connection must go at the same moment.
+pub struct LargeObjectHandle {
+    pub fd: i32,
+    pub oid: u32,
+    pub subtransaction: Cell<u32>,
+}
+
+/// An open SQLite database, read-only, belonging to one foreign server and one role.
 pub struct SqliteConnection {
+    // Dropped first: SQLite's handlers point into `busy` below.
     db: rusqlite::Connection,
     pub options: SourceOptions,
     /// The file's first 100 bytes (the SQLite header; empty for an empty file).
@@ -45,27 +67,35 @@ pub struct SqliteConnection {
     /// Inside `BEGIN` with a read snapshot taken: every scan of this Postgres
     /// transaction reads the same state of the file.
     in_snapshot: Cell<bool>,
-    /// Opened with `immutable=1` (WAL file with no -wal/-shm): reopen at the next
-    /// transaction so that an application that started meanwhile is seen correctly.
+    /// Opened with `immutable=1`: SQLite takes no locks and keeps no snapshot against
+    /// writers, so liteport watches the file itself and never reuses the connection in
+    /// another transaction.
     pub opened_immutable: bool,
+    /// File sources: the file as this connection read it.
+    identity: RefCell<Option<FileIdentity>>,
+    pub large_object: Option<LargeObjectHandle>,
     /// Server options changed or the server was dropped: close at transaction end.
     stale: Cell<bool>,
     /// Reading threads of scans on this connection (liteport.read_ahead).
-    readers: RefCell<Vec<Weak<ReaderControl>>>,
+    readers: RefCell<Vec<Weak<dyn PausableReader>>>,
     /// Row-count estimates by table, for the planner (one lookup per table per connection).
     row_estimates: RefCell<HashMap<String, f64>>,
+    busy: Box<BusyWait>,
 }
 
 /// SQLite file header: the first 16 bytes of every database file.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
-/// Percent-encode what a `file:` URI would otherwise read as syntax.
-fn uri_path(path: &str) -> String {
+/// A path as the path part of a `file:` URI: bytes that URI syntax would read
+/// differently, and every byte outside printable ASCII (so `ü` is `%C3%BC`, which
+/// SQLite decodes back to the same two bytes), are percent-encoded.
+pub fn uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len() + 8);
     for b in path.bytes() {
         match b {
             b'%' | b'?' | b'#' => out.push_str(&format!("%{b:02X}")),
-            _ => out.push(b as char),
+            0x21..=0x7e | b' ' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
         }
     }
     out
@@ -73,14 +103,41 @@ fn uri_path(path: &str) -> String {
 
 /// Is the file a WAL-mode database with no live -wal/-shm beside it? Then nothing
 /// can be writing it, and opening it immutable is what keeps us from creating files.
-fn wal_without_sidecars(path: &str, header: &[u8]) -> bool {
+fn wal_without_sidecars(header: &[u8], identity: &FileIdentity) -> bool {
     // Bytes 18 and 19: file format write/read version, 2 = WAL.
     let is_wal = header.len() >= 20 && header[18] == 2;
-    is_wal && !Path::new(&format!("{path}-wal")).exists() && !Path::new(&format!("{path}-shm")).exists()
+    is_wal && !identity.wal_exists && !identity.shm_exists
 }
 
-/// Open a database file: (connection, header, opened immutable).
-fn open_file(options: &SourceOptions) -> Result<(rusqlite::Connection, Vec<u8>, bool)> {
+fn read_header(path: &str) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut header = vec![0u8; 100];
+    let mut f = std::fs::File::open(path)?;
+    let mut n = 0;
+    while n < header.len() {
+        match f.read(&mut header[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) => return Err(e),
+        }
+    }
+    header.truncate(n);
+    Ok(header)
+}
+
+/// What SQLite's "unable to open database file" meant, said for the file at hand: an
+/// unreadable -wal or a missing -shm in a directory we may not write are the usual
+/// causes, and SQLite does not name them.
+fn open_failure(path: &str, sqlite_message: String) -> String {
+    let wal = format!("{path}-wal");
+    if std::path::Path::new(&wal).exists() && std::fs::File::open(&wal).is_err() {
+        return format!("{sqlite_message}: its write-ahead log \"{wal}\" cannot be read by the database server's OS user");
+    }
+    sqlite_message
+}
+
+/// Open a database file: (connection, header, opened immutable, identity).
+fn open_file(options: &SourceOptions) -> Result<(rusqlite::Connection, Vec<u8>, bool, FileIdentity)> {
     let server = options.server_name.clone();
     let path = options.database.clone();
     let connect_err = |reason: String| LiteportError::Connect { server: server.clone(), path: path.clone(), reason };
@@ -89,52 +146,49 @@ fn open_file(options: &SourceOptions) -> Result<(rusqlite::Connection, Vec<u8>, 
     if meta.is_dir() {
         return Err(connect_err("it is a directory".into()));
     }
-    let mut header = [0u8; 100];
-    let header_len = {
-        use std::io::Read;
-        let mut f = std::fs::File::open(&path).map_err(|e| connect_err(e.to_string()))?;
-        let mut n = 0;
-        while n < header.len() {
-            match f.read(&mut header[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) => return Err(connect_err(e.to_string())),
-            }
+    // The identity is read before SQLite opens the file and again after its first
+    // read: if the two differ, something wrote meanwhile, and we open again.
+    for _ in 0..5 {
+        let before = FileIdentity::read(&path).map_err(|e| connect_err(e.to_string()))?;
+        let header = read_header(&path).map_err(|e| connect_err(e.to_string()))?;
+        check_header(options, &header)?;
+        let immutable = wal_without_sidecars(&header, &before);
+        let uri = format!("file:{}?mode=ro{}", uri_path(&path), if immutable { "&immutable=1" } else { "" });
+        // Multi-thread mode, not serialized: a connection is used by one thread at a
+        // time (a read-ahead thread is paused before the backend touches it), and the
+        // per-call mutex of serialized mode costs a third of a wide scan.
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let db = rusqlite::Connection::open_with_flags(&uri, flags).map_err(|e| connect_err(open_failure(&path, e.to_string())))?;
+        first_read(&db, options).map_err(|e| match e {
+            LiteportError::Connect { server, path: p, reason } => LiteportError::Connect { server, path: p, reason: open_failure(&path, reason) },
+            other => other,
+        })?;
+        let after = FileIdentity::read(&path).map_err(|e| connect_err(e.to_string()))?;
+        if before.change(&after).is_none() {
+            return Ok((db, header, immutable, before));
         }
-        n
-    };
-    check_header(options, &header[..header_len])?;
-    let immutable = wal_without_sidecars(&path, &header[..header_len]);
-    let uri = format!("file:{}?mode=ro{}", uri_path(&path), if immutable { "&immutable=1" } else { "" });
-    // Multi-thread mode, not serialized: a connection is used by one thread at a
-    // time (a read-ahead thread is paused before the backend touches it), and the
-    // per-call mutex of serialized mode costs a third of a wide scan.
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let db = rusqlite::Connection::open_with_flags(&uri, flags).map_err(|e| connect_err(e.to_string()))?;
-    Ok((db, header[..header_len].to_vec(), immutable))
+    }
+    Err(LiteportError::SourceChanged { server, path, what: "it kept changing while it was being opened".into() })
 }
 
 /// Open a database stored as a large object, through the liteport_lo VFS.
-fn open_large_object(options: &SourceOptions, oid: u32) -> Result<(rusqlite::Connection, Vec<u8>, bool)> {
-    use crate::fdw::large_object;
-    // Postgres's own ERROR for a missing object or privilege comes from here.
+fn open_large_object(options: &SourceOptions, oid: u32) -> Result<(rusqlite::Connection, Vec<u8>, LargeObjectHandle)> {
+    // Postgres's own ERROR for a missing object or privilege comes from here, for the
+    // current role.
     let fd = large_object::open(oid);
+    let handle = LargeObjectHandle { fd, oid, subtransaction: Cell::new(unsafe { pgrx::pg_sys::GetCurrentSubTransactionId() }) };
     let size = large_object::size(fd);
     let mut header = [0u8; 100];
     let header_len = large_object::read_at(fd, 0, &mut header);
     check_header(options, &header[..header_len])?;
     large_object::register();
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let db = rusqlite::Connection::open_with_flags_and_vfs(large_object::file_name(fd, size), flags, large_object::VFS_NAME).map_err(|e| {
-        LiteportError::Connect { server: options.server_name.clone(), path: options.describe(), reason: e.to_string() }
-    })?;
-    // No temp files: the VFS opens nothing but the database itself.
-    db.pragma_update(None, "temp_store", "memory").map_err(|e| LiteportError::Connect {
-        server: options.server_name.clone(),
-        path: options.describe(),
-        reason: e.to_string(),
-    })?;
-    Ok((db, header[..header_len].to_vec(), true))
+    let connect_err = |e: rusqlite::Error| LiteportError::Connect { server: options.server_name.clone(), path: options.describe(), reason: e.to_string() };
+    let db = rusqlite::Connection::open_with_flags_and_vfs(large_object::file_name(fd, oid, size), flags, large_object::VFS_NAME).map_err(connect_err)?;
+    // No temp files: the VFS opens nothing but the database itself. Sorts stay in
+    // memory, bounded by liteport.sqlite_memory_limit.
+    db.pragma_update(None, "temp_store", "memory").map_err(connect_err)?;
+    Ok((db, header[..header_len].to_vec(), handle))
 }
 
 /// A non-empty source must start with the SQLite header.
@@ -149,43 +203,54 @@ fn check_header(options: &SourceOptions, header: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Reading the schema is the first real read: it tells a database from a
+/// non-database or a corrupt file.
+fn first_read(db: &rusqlite::Connection, options: &SourceOptions) -> Result<()> {
+    let (server, path) = (options.server_name.clone(), options.describe());
+    match db.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase) | Some(rusqlite::ErrorCode::DatabaseCorrupt) => LiteportError::NotSqlite { server, path, reason: e.to_string() },
+            _ => LiteportError::Connect { server, path, reason: e.to_string() },
+        }),
+    }
+}
+
 impl SqliteConnection {
     /// Open the source read-only, with the safety settings, and check that it is a
     /// SQLite database we can read.
     pub fn open(options: &SourceOptions) -> Result<SqliteConnection> {
-        let server = options.server_name.clone();
-        let path = options.describe();
-        let connect_err = |reason: String| LiteportError::Connect { server: server.clone(), path: path.clone(), reason };
-        let (db, header, immutable) = match options.large_object {
-            Some(oid) => open_large_object(options, oid)?,
-            None => open_file(options)?,
+        apply_memory_limit();
+        let connect_err = |reason: String| LiteportError::Connect { server: options.server_name.clone(), path: options.describe(), reason };
+        let (db, header, immutable, identity, large_object) = match options.large_object {
+            Some(oid) => {
+                let (db, header, handle) = open_large_object(options, oid)?;
+                (db, header, true, None, Some(handle))
+            }
+            None => {
+                let (db, header, immutable, identity) = open_file(options)?;
+                (db, header, immutable, Some(identity), None)
+            }
         };
         harden(&db).map_err(|e| connect_err(format!("cannot apply safety settings: {e}")))?;
-        db.busy_timeout(std::time::Duration::from_millis(options.busy_timeout_ms.max(0) as u64))
-            .map_err(|e| connect_err(e.to_string()))?;
-        install_interrupt_handler(&db);
-
-        // Reading the schema is the first real read: it tells a database from a
-        // non-database or a corrupt file.
-        if let Err(e) = db.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0)) {
-            return Err(match e.sqlite_error_code() {
-                Some(rusqlite::ErrorCode::NotADatabase) | Some(rusqlite::ErrorCode::DatabaseCorrupt) => {
-                    LiteportError::NotSqlite { server, path, reason: e.to_string() }
-                }
-                _ => connect_err(e.to_string()),
-            });
+        let busy = Box::new(BusyWait { timeout_ms: options.busy_timeout_ms.max(0) as u64, started_ms: AtomicU64::new(0) });
+        install_handlers(&db, &busy);
+        if large_object.is_some() {
+            first_read(&db, options)?;
         }
-
         Ok(SqliteConnection {
             db,
             options: options.clone(),
             header,
             in_snapshot: Cell::new(false),
             opened_immutable: immutable,
+            identity: RefCell::new(identity),
             // A large object's descriptor ends with the transaction: so does the connection.
-            stale: Cell::new(options.large_object.is_some()),
+            stale: Cell::new(large_object.is_some()),
+            large_object,
             readers: RefCell::new(Vec::new()),
             row_estimates: RefCell::new(HashMap::new()),
+            busy,
         })
     }
 
@@ -202,10 +267,10 @@ impl SqliteConnection {
         unsafe { self.db.handle() }
     }
 
-    pub fn register_reader(&self, reader: &Rc<ReaderControl>) {
+    pub fn register_reader(&self, reader: Weak<dyn PausableReader>) {
         let mut readers = self.readers.borrow_mut();
         readers.retain(|r| r.strong_count() > 0);
-        readers.push(Rc::downgrade(reader));
+        readers.push(reader);
     }
 
     /// Stop every reading thread on this connection (they keep what they read).
@@ -233,11 +298,49 @@ impl SqliteConnection {
     }
 
     pub fn is_large_object(&self) -> bool {
-        self.options.large_object.is_some()
+        self.large_object.is_some()
     }
 
     pub fn in_snapshot(&self) -> bool {
         self.in_snapshot.get()
+    }
+
+    pub(crate) fn mark_stale(&self) {
+        self.stale.set(true);
+    }
+
+    pub(crate) fn is_stale(&self) -> bool {
+        self.stale.get()
+    }
+
+    /// Was the file at this path replaced or written since this connection read it?
+    /// (At the start of a transaction: then the connection is reopened.)
+    pub(crate) fn file_changed(&self) -> bool {
+        let identity = self.identity.borrow();
+        let Some(known) = identity.as_ref() else { return false };
+        match FileIdentity::read(&self.options.database) {
+            Ok(now) => known.replaced_by(&now) || known.size != now.size || known.mtime_ns != now.mtime_ns,
+            Err(_) => true,
+        }
+    }
+
+    /// For a connection that cannot see writers (immutable): fail if the file changed
+    /// since it was opened, because the rows read so far may mix two states of it.
+    /// Every other connection holds a real SQLite snapshot and always passes.
+    pub fn check_unchanged(&self) -> Result<()> {
+        if !self.opened_immutable {
+            return Ok(());
+        }
+        let identity = self.identity.borrow();
+        let Some(known) = identity.as_ref() else { return Ok(()) };
+        let what = match FileIdentity::read(&self.options.database) {
+            Ok(now) => known.change(&now),
+            Err(e) => Some(format!("it can no longer be read: {e}")),
+        };
+        match what {
+            None => Ok(()),
+            Some(what) => Err(LiteportError::SourceChanged { server: self.options.server_name.clone(), path: self.options.describe(), what }),
+        }
     }
 
     /// Start the read transaction that pins this Postgres transaction's view of the
@@ -283,7 +386,30 @@ impl SqliteConnection {
     }
 
     pub fn sqlite_error(&self, doing: &str, e: &rusqlite::Error) -> LiteportError {
-        LiteportError::Sqlite { server: self.options.server_name.clone(), doing: doing.to_string(), message: e.to_string() }
+        let code = match e {
+            rusqlite::Error::SqliteFailure(f, _) => f.extended_code,
+            _ => ffi::SQLITE_ERROR,
+        };
+        self.error_for_code(code, doing, e.to_string())
+    }
+
+    /// The error for a SQLite result code: a pending cancel is Postgres's own ERROR
+    /// (raised here), a lock held too long, memory, a file that changed under an
+    /// immutable connection, or SQLite's message.
+    pub fn error_for_code(&self, code: i32, doing: &str, message: String) -> LiteportError {
+        pgrx::check_for_interrupts!();
+        let server = self.options.server_name.clone();
+        if let Err(changed) = self.check_unchanged() {
+            return changed;
+        }
+        match code & 0xff {
+            ffi::SQLITE_INTERRUPT => LiteportError::Interrupted { server },
+            ffi::SQLITE_BUSY | ffi::SQLITE_LOCKED => {
+                LiteportError::Locked { server, path: self.options.describe(), waited_ms: self.busy.timeout_ms as i64 }
+            }
+            ffi::SQLITE_NOMEM => LiteportError::OutOfMemory { server, doing: doing.to_string(), limit_kb: crate::gucs::SQLITE_MEMORY_LIMIT_KB.get() as i64 },
+            _ => LiteportError::Sqlite { server, doing: doing.to_string(), message },
+        }
     }
 }
 
@@ -294,6 +420,11 @@ fn harden(db: &rusqlite::Connection) -> rusqlite::Result<()> {
     db.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
     // Functions in views and triggers of an untrusted file must be side-effect free.
     db.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
+    // A double-quoted name that is no column is an error, not a string: otherwise a
+    // foreign column whose SQLite column was renamed reads its own name on every row.
+    // (SQLite still reads legacy schemas that relied on it.)
+    db.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
+    db.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
     // The statement form of query_only: every write is refused by SQLite itself.
     db.pragma_update(None, "query_only", true)?;
     // Extension loading is off by default; make that explicit for both the C API and
@@ -304,94 +435,66 @@ fn harden(db: &rusqlite::Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Is a query cancel or backend termination pending? Only reads Postgres's signal
+/// flags, so it may run on any thread and inside SQLite.
+fn interrupt_pending() -> bool {
+    unsafe { pgrx::pg_sys::QueryCancelPending != 0 || pgrx::pg_sys::ProcDiePending != 0 }
+}
+
 /// SQLite calls this every few hundred VM steps; a non-zero return aborts the running
-/// statement with SQLITE_INTERRUPT. It only reads Postgres's signal flags: no Postgres
-/// call may happen inside SQLite. The scan then raises Postgres's own cancel ERROR.
+/// statement with SQLITE_INTERRUPT. No Postgres call may happen inside SQLite: the
+/// caller raises Postgres's own cancel ERROR afterwards.
 unsafe extern "C" fn interrupt_requested(_arg: *mut std::ffi::c_void) -> std::ffi::c_int {
-    let pending = unsafe { pgrx::pg_sys::QueryCancelPending != 0 || pgrx::pg_sys::ProcDiePending != 0 };
-    pending as std::ffi::c_int
+    interrupt_pending() as std::ffi::c_int
 }
 
-fn install_interrupt_handler(db: &rusqlite::Connection) {
-    // 1000 VM instructions is microseconds: prompt without measurable overhead.
-    unsafe { ffi::sqlite3_progress_handler(db.handle(), 1000, Some(interrupt_requested), std::ptr::null_mut()) };
+fn monotonic_ms() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed().as_millis() as u64 + 1
 }
 
-thread_local! {
-    /// The backend's open SQLite connections, by foreign server OID. A backend is
-    /// single-threaded; the Rc lets a running scan keep its connection alive even if
-    /// the cache drops it (options changed mid-transaction).
-    static CONNECTIONS: RefCell<HashMap<u32, Rc<SqliteConnection>>> = RefCell::new(HashMap::new());
-}
-
-/// The connection for a server with these options, opened or reused, with this
-/// transaction's snapshot taken.
-pub fn connection_for(server_oid: u32, options: &SourceOptions) -> Result<Rc<SqliteConnection>> {
-    let cached = CONNECTIONS.with(|c| c.borrow().get(&server_oid).cloned());
-    if let Some(conn) = cached {
-        // An immutable open is only trusted within the transaction that made it: the
-        // application may have started writing since.
-        let reusable = conn.options == *options && (conn.in_snapshot() || !conn.opened_immutable);
-        if reusable {
-            conn.ensure_snapshot()?;
-            return Ok(conn);
-        }
-        conn.end_snapshot();
-        CONNECTIONS.with(|c| c.borrow_mut().remove(&server_oid));
+/// SQLite's busy handler: wait for a writer's lock in short steps, up to the server's
+/// busy_timeout_ms, and give up at once when a cancel or termination is pending (the
+/// plain busy timeout sleeps through them).
+unsafe extern "C" fn wait_for_lock(arg: *mut std::ffi::c_void, attempts: std::ffi::c_int) -> std::ffi::c_int {
+    let wait = unsafe { &*(arg as *const BusyWait) };
+    if interrupt_pending() {
+        return 0;
     }
-    let conn = Rc::new(SqliteConnection::open(options)?);
-    conn.ensure_snapshot()?;
-    CONNECTIONS.with(|c| c.borrow_mut().insert(server_oid, Rc::clone(&conn)));
-    Ok(conn)
+    let now = monotonic_ms();
+    if attempts == 0 {
+        wait.started_ms.store(now, Ordering::Relaxed);
+    }
+    let elapsed = now.saturating_sub(wait.started_ms.load(Ordering::Relaxed));
+    if elapsed >= wait.timeout_ms {
+        return 0;
+    }
+    let step = [1u64, 2, 5].get(attempts as usize).copied().unwrap_or(5).min(wait.timeout_ms - elapsed);
+    std::thread::sleep(std::time::Duration::from_millis(step));
+    1
 }
 
-/// At commit or abort: end every snapshot, and close what became stale.
-pub fn end_of_transaction() {
-    CONNECTIONS.with(|c| {
-        let mut map = c.borrow_mut();
-        for conn in map.values() {
-            conn.end_snapshot();
+fn install_handlers(db: &rusqlite::Connection, busy: &BusyWait) {
+    unsafe {
+        // 1000 VM instructions is microseconds: prompt without measurable overhead.
+        ffi::sqlite3_progress_handler(db.handle(), 1000, Some(interrupt_requested), std::ptr::null_mut());
+        ffi::sqlite3_busy_handler(db.handle(), Some(wait_for_lock), busy as *const BusyWait as *mut std::ffi::c_void);
+    }
+}
+
+/// SQLite's memory for the whole backend (every connection, and the read-ahead
+/// threads' statements) is capped at liteport.sqlite_memory_limit: past the soft limit
+/// SQLite gives back page cache, past the hard limit an allocation fails and the
+/// statement ends with SQLITE_NOMEM, which liteport raises as 53200.
+pub fn apply_memory_limit() {
+    thread_local!(static APPLIED: Cell<i64> = const { Cell::new(-1) });
+    let limit = crate::gucs::sqlite_memory_limit_bytes();
+    if APPLIED.with(|a| a.replace(limit)) != limit {
+        unsafe {
+            ffi::sqlite3_hard_heap_limit64(limit);
+            ffi::sqlite3_soft_heap_limit64(limit / 2);
         }
-        map.retain(|_, conn| !conn.stale.get());
-    });
-}
-
-/// A foreign server changed or was dropped (we do not learn which from the hash
-/// value cheaply): mark every connection stale, to be closed at transaction end.
-/// Reopening is cheap; reading with old options is not acceptable.
-pub fn mark_all_stale() {
-    CONNECTIONS.with(|c| {
-        for conn in c.borrow().values() {
-            conn.stale.set(true);
-        }
-    });
-}
-
-/// (server name, database, in a snapshot) of every open connection, for
-/// `liteport.connections()`.
-pub fn open_connections() -> Vec<(String, String, bool)> {
-    CONNECTIONS.with(|c| {
-        let mut v: Vec<_> = c
-            .borrow()
-            .values()
-            .map(|conn| (conn.options.server_name.clone(), conn.options.describe(), conn.in_snapshot()))
-            .collect();
-        v.sort();
-        v
-    })
-}
-
-/// Close every connection (used by `liteport.disconnect()`), ending snapshots first.
-pub fn close_all() -> usize {
-    CONNECTIONS.with(|c| {
-        let mut map = c.borrow_mut();
-        for conn in map.values() {
-            conn.end_snapshot();
-        }
-        let n = map.len();
-        map.clear();
-        n
-    })
+    }
 }
 
 #[cfg(test)]
@@ -399,9 +502,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uri_path_escapes_uri_syntax() {
+    fn uri_path_escapes_uri_syntax_and_non_ascii_bytes() {
         assert_eq!(uri_path("/tmp/a b.db"), "/tmp/a b.db");
         assert_eq!(uri_path("/tmp/what?.db"), "/tmp/what%3F.db");
         assert_eq!(uri_path("/tmp/100%#.db"), "/tmp/100%25%23.db");
+        assert_eq!(uri_path("/tmp/ü.db"), "/tmp/%C3%BC.db");
+        assert_eq!(uri_path("/tmp/a\nb"), "/tmp/a%0Ab");
+    }
+
+    #[test]
+    fn non_ascii_paths_open_through_the_uri() {
+        let dir = std::env::temp_dir().join(format!("liteport_uri_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ü 100%.db");
+        rusqlite::Connection::open(&path).unwrap().execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (42)").unwrap();
+        let uri = format!("file:{}?mode=ro", uri_path(path.to_str().unwrap()));
+        let db = rusqlite::Connection::open_with_flags(&uri, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI).unwrap();
+        assert_eq!(db.query_row("SELECT x FROM t", [], |r| r.get::<_, i64>(0)).unwrap(), 42);
+        drop(db);
+        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn double_quoted_strings_are_not_names() {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        db.execute_batch("CREATE TABLE t(name)").unwrap();
+        harden(&db).unwrap();
+        let err = db.prepare("SELECT \"Nmae\" FROM t").err().unwrap().to_string();
+        assert!(err.contains("no such column: Nmae"), "{err}");
     }
 }

@@ -15,7 +15,7 @@ use crate::error::{LiteportError, OrReport};
 use crate::fdw::convert::{Cell, Target};
 use crate::fdw::deparse::select_sql;
 use crate::fdw::options::column_conversion;
-use crate::fdw::scan::RawStatement;
+use crate::sqlite::statement::RawStatement;
 use crate::migrate::ddl::{qualified, TableSpec};
 use crate::migrate::function::prepare;
 use crate::migrate::rejects;
@@ -105,13 +105,9 @@ fn source_checksum(conn: &SqliteConnection, spec: &TableSpec, columns: &[(String
         match rc {
             ffi::SQLITE_ROW => {}
             ffi::SQLITE_DONE => break,
-            ffi::SQLITE_INTERRUPT => {
-                pgrx::check_for_interrupts!();
-                LiteportError::Interrupted { server }.report()
-            }
-            _ => {
+            rc => {
                 let message = unsafe { std::ffi::CStr::from_ptr(ffi::sqlite3_errmsg(conn.raw())) }.to_string_lossy().into_owned();
-                LiteportError::Sqlite { server, doing: format!("reading \"{}\"", spec.source), message }.report()
+                conn.error_for_code(rc, &format!("reading \"{}\"", spec.source), message).report()
             }
         }
         rows += 1;
@@ -123,7 +119,9 @@ fn source_checksum(conn: &SqliteConnection, spec: &TableSpec, columns: &[(String
                     encoder.null();
                     continue;
                 }
-                let cell = unsafe { Cell::from_column(stmt.ptr(), i as i32, class) };
+                let Ok(cell) = (unsafe { Cell::from_column(stmt.ptr(), i as i32, class) }) else {
+                    conn.error_for_code(ffi::SQLITE_NOMEM, &format!("reading \"{}\"", spec.source), String::new()).report()
+                };
                 match unsafe { target.to_datum(&cell, utf8) } {
                     Ok(datum) => unsafe { codec.encode(&mut encoder, datum) },
                     Err(_) => return false,

@@ -11,12 +11,34 @@
 //! Postgres (lo_lseek64, loread): they run only on the backend's thread (scans of a
 //! large-object server do not read ahead), and catch every ERROR so that nothing
 //! unwinds through SQLite's C frames; SQLite reports SQLITE_IOERR instead.
+//!
+//! Descriptor numbers are reused: after ROLLBACK TO SAVEPOINT closed descriptor 0,
+//! the next `lo_open` of another object is descriptor 0 again. Every read therefore
+//! checks that its descriptor is still open for its own object (`OPEN_OBJECTS`).
 
 use pgrx::pg_sys;
 use pgrx::{IntoDatum, PgTryBuilder};
 use rusqlite::ffi;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::Once;
+
+thread_local! {
+    /// Descriptor → large object, for the descriptors liteport opened and that are
+    /// still open (the VFS runs only on the backend's thread).
+    static OPEN_OBJECTS: RefCell<HashMap<i32, u32>> = RefCell::new(HashMap::new());
+}
+
+/// The descriptor no longer belongs to us (its subtransaction aborted, or the
+/// transaction ended): reads through it fail from now on.
+pub fn forget(fd: i32) {
+    OPEN_OBJECTS.with(|o| o.borrow_mut().remove(&fd));
+}
+
+fn still_open(fd: i32, oid: u32) -> bool {
+    OPEN_OBJECTS.with(|o| o.borrow().get(&fd) == Some(&oid))
+}
 
 pub const VFS_NAME: &str = "liteport_lo";
 const VFS_NAME_C: &CStr = c"liteport_lo";
@@ -27,11 +49,13 @@ const SEEK_END: i32 = 2;
 /// `lo_open(oid, INV_READ)`: Postgres raises the ERROR for a missing object (42704)
 /// or a missing privilege (42501).
 pub fn open(oid: u32) -> i32 {
-    unsafe {
-        let fd = pgrx::fcinfo::direct_function_call_as_datum(pg_sys::be_lo_open, &[pg_sys::Oid::from(oid).into_datum(), INV_READ.into_datum()])
-            .expect("lo_open returns a descriptor");
-        fd.value() as i32
-    }
+    let fd = unsafe {
+        pgrx::fcinfo::direct_function_call_as_datum(pg_sys::be_lo_open, &[pg_sys::Oid::from(oid).into_datum(), INV_READ.into_datum()])
+            .expect("lo_open returns a descriptor")
+            .value() as i32
+    };
+    OPEN_OBJECTS.with(|o| o.borrow_mut().insert(fd, oid));
+    fd
 }
 
 unsafe fn seek(fd: i32, offset: i64, whence: i32) -> i64 {
@@ -61,21 +85,21 @@ pub fn read_at(fd: i32, offset: i64, buf: &mut [u8]) -> usize {
     }
 }
 
-/// The SQLite file name that tells the VFS which descriptor and size to read.
-pub fn file_name(fd: i32, size: i64) -> String {
-    format!("file:liteport-lo-{fd}-{size}?immutable=1&mode=ro")
+/// The SQLite file name that tells the VFS which descriptor, object and size to read.
+pub fn file_name(fd: i32, oid: u32, size: i64) -> String {
+    format!("file:liteport-lo-{fd}-{oid}-{size}?immutable=1&mode=ro")
 }
 
-fn parse_name(name: &str) -> Option<(i32, i64)> {
-    let rest = name.strip_prefix("liteport-lo-")?;
-    let (fd, size) = rest.split_once('-')?;
-    Some((fd.parse().ok()?, size.parse().ok()?))
+fn parse_name(name: &str) -> Option<(i32, u32, i64)> {
+    let mut parts = name.strip_prefix("liteport-lo-")?.splitn(3, '-');
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
 }
 
 #[repr(C)]
 struct LoFile {
     base: ffi::sqlite3_file,
     fd: i32,
+    oid: u32,
     size: i64,
 }
 
@@ -90,7 +114,10 @@ unsafe extern "C" fn x_close(_file: *mut ffi::sqlite3_file) -> c_int {
 }
 
 unsafe extern "C" fn x_read(file: *mut ffi::sqlite3_file, buf: *mut c_void, amount: c_int, offset: ffi::sqlite3_int64) -> c_int {
-    let (fd, size) = unsafe { ((*(file as *mut LoFile)).fd, (*(file as *mut LoFile)).size) };
+    let (fd, oid, size) = unsafe { ((*(file as *mut LoFile)).fd, (*(file as *mut LoFile)).oid, (*(file as *mut LoFile)).size) };
+    if !still_open(fd, oid) {
+        return ffi::SQLITE_IOERR_READ;
+    }
     let out = unsafe { std::slice::from_raw_parts_mut(buf as *mut u8, amount as usize) };
     let out_ptr = out.as_mut_ptr() as usize;
     guarded(ffi::SQLITE_IOERR_READ, move || {
@@ -173,12 +200,13 @@ unsafe extern "C" fn x_open(_vfs: *mut ffi::sqlite3_vfs, name: ffi::sqlite3_file
     if flags & ffi::SQLITE_OPEN_MAIN_DB == 0 || name.is_null() {
         return ffi::SQLITE_CANTOPEN;
     }
-    let Some((fd, size)) = parse_name(&unsafe { CStr::from_ptr(name) }.to_string_lossy()) else {
+    let Some((fd, oid, size)) = parse_name(&unsafe { CStr::from_ptr(name) }.to_string_lossy()) else {
         return ffi::SQLITE_CANTOPEN;
     };
     unsafe {
         let lo = file as *mut LoFile;
         (*lo).fd = fd;
+        (*lo).oid = oid;
         (*lo).size = size;
         (*lo).base.pMethods = &IO_METHODS;
         if !out_flags.is_null() {
@@ -279,8 +307,8 @@ mod tests {
 
     #[test]
     fn file_names_carry_descriptor_and_size() {
-        assert_eq!(file_name(3, 4096), "file:liteport-lo-3-4096?immutable=1&mode=ro");
-        assert_eq!(parse_name("liteport-lo-3-4096"), Some((3, 4096)));
+        assert_eq!(file_name(3, 16384, 4096), "file:liteport-lo-3-16384-4096?immutable=1&mode=ro");
+        assert_eq!(parse_name("liteport-lo-3-16384-4096"), Some((3, 16384, 4096)));
         assert_eq!(parse_name("liteport-lo-x-1"), None);
         assert_eq!(parse_name("/tmp/app.db"), None);
     }

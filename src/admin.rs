@@ -6,6 +6,7 @@ use pgrx::prelude::*;
 /// The SQLite files this backend has open, one row per foreign server, as
 /// postgres_fdw_get_connections() does for remote servers.
 #[pg_extern]
+#[search_path(pg_catalog, pg_temp)]
 fn connections() -> TableIterator<'static, (name!(server_name, String), name!(database, String), name!(in_transaction, bool))> {
     TableIterator::new(connection::open_connections())
 }
@@ -13,6 +14,7 @@ fn connections() -> TableIterator<'static, (name!(server_name, String), name!(da
 /// Close every SQLite file this backend has open; returns how many were closed.
 /// They reopen on next use.
 #[pg_extern(volatile)]
+#[search_path(pg_catalog, pg_temp)]
 fn disconnect() -> i32 {
     connection::close_all() as i32
 }
@@ -38,6 +40,7 @@ pub fn header_journal_mode(header: &[u8]) -> Option<&'static str> {
 /// the SQLite version that last wrote it, page size and count, size, journal mode,
 /// number of tables, and whether `PRAGMA quick_check` passes. Needs USAGE on the server.
 #[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
 fn check(
     server: &str,
 ) -> TableIterator<
@@ -54,35 +57,37 @@ fn check(
         name!(ok, bool),
     ),
 > {
-    use crate::error::OrReport;
-    let conn = crate::fdw::server::open_server(server);
-    let sqlite_err = |doing: &str, e: rusqlite::Error| conn.sqlite_error(doing, &e);
-    let page_size: i64 = conn.db().query_row("PRAGMA page_size", [], |r| r.get(0)).map_err(|e| sqlite_err("reading page_size", e)).or_report();
-    let page_count: i64 = conn.db().query_row("PRAGMA page_count", [], |r| r.get(0)).map_err(|e| sqlite_err("reading page_count", e)).or_report();
-    let tables: i64 = conn
-        .db()
-        .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'", [], |r| r.get(0))
-        .map_err(|e| sqlite_err("counting tables", e))
-        .or_report();
-    let quick_check: String = {
-        let mut stmt = conn.db().prepare("PRAGMA quick_check").map_err(|e| sqlite_err("running quick_check", e)).or_report();
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(|e| sqlite_err("running quick_check", e)).or_report();
-        let lines: Vec<String> = rows.collect::<Result<_, _>>().map_err(|e| sqlite_err("running quick_check", e)).or_report();
-        lines.join("; ")
-    };
-    let ok = quick_check == "ok";
-    let header = &conn.header;
-    TableIterator::once((
-        conn.options.describe(),
-        header_sqlite_version(header),
-        page_size,
-        page_count,
-        page_size * page_count,
-        header_journal_mode(header).map(str::to_string),
-        tables,
-        quick_check,
-        ok,
-    ))
+    crate::settings::with_fixed_settings(|| {
+        use crate::error::OrReport;
+        let conn = crate::fdw::server::open_server(server);
+        let sqlite_err = |doing: &str, e: rusqlite::Error| conn.sqlite_error(doing, &e);
+        let page_size: i64 = conn.db().query_row("PRAGMA page_size", [], |r| r.get(0)).map_err(|e| sqlite_err("reading page_size", e)).or_report();
+        let page_count: i64 = conn.db().query_row("PRAGMA page_count", [], |r| r.get(0)).map_err(|e| sqlite_err("reading page_count", e)).or_report();
+        let tables: i64 = conn
+            .db()
+            .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'", [], |r| r.get(0))
+            .map_err(|e| sqlite_err("counting tables", e))
+            .or_report();
+        let quick_check: String = {
+            let mut stmt = conn.db().prepare("PRAGMA quick_check").map_err(|e| sqlite_err("running quick_check", e)).or_report();
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(|e| sqlite_err("running quick_check", e)).or_report();
+            let lines: Vec<String> = rows.collect::<Result<_, _>>().map_err(|e| sqlite_err("running quick_check", e)).or_report();
+            lines.join("; ")
+        };
+        let ok = quick_check == "ok";
+        let header = &conn.header;
+        TableIterator::once((
+            conn.options.describe(),
+            header_sqlite_version(header),
+            page_size,
+            page_count,
+            page_size * page_count,
+            header_journal_mode(header).map(str::to_string),
+            tables,
+            quick_check,
+            ok,
+        ))
+    })
 }
 
 #[cfg(test)]

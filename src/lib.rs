@@ -17,6 +17,7 @@ pub mod gucs;
 pub mod migrate;
 pub mod pg_columns;
 pub mod profile;
+pub mod settings;
 pub mod sqlite;
 pub mod subtransaction;
 pub mod sync;

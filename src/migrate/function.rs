@@ -85,19 +85,22 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
 /// DDL, the loads, the key and index builds, and a row for everything that does not
 /// translate (views, triggers, untranslatable CHECKs ...) with the reason.
 #[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
 fn plan(
     server: &str,
     target_schema: default!(&str, "'public'"),
     options: default!(JsonB, "'{}'"),
 ) -> TableIterator<'static, (name!(step, i32), name!(kind, String), name!(object, String), name!(sql, String), name!(note, Option<String>))> {
-    let prepared = prepare(server, target_schema, &options, false);
-    let rows: Vec<_> = prepared
-        .steps
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| (i as i32 + 1, s.kind.to_string(), s.object, s.sql, s.note))
-        .collect();
-    TableIterator::new(rows)
+    crate::settings::with_fixed_settings(|| {
+        let prepared = prepare(server, target_schema, &options, false);
+        let rows: Vec<_> = prepared
+            .steps
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| (i as i32 + 1, s.kind.to_string(), s.object, s.sql, s.note))
+            .collect();
+        TableIterator::new(rows)
+    })
 }
 
 /// Run SQL in a subtransaction; on an ERROR return (SQLSTATE, message).
@@ -127,6 +130,7 @@ fn run_constraint(step: &Step) -> Option<String> {
 /// Run the migration in the current transaction (all or nothing, one SQLite
 /// snapshot) and return one row per table. A NOTICE reports each table as it finishes.
 #[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
 fn migrate(
     server: &str,
     target_schema: default!(&str, "'public'"),
@@ -135,62 +139,64 @@ fn migrate(
     'static,
     (name!(table_name, String), name!(rows_copied, i64), name!(rows_rejected, i64), name!(seconds, f64), name!(status, String)),
 > {
-    let prepared = prepare(server, target_schema, &options, false);
-    let n = prepared.specs.len();
-    let mut copied = vec![0i64; n];
-    let mut rejected = vec![0i64; n];
-    let mut seconds = vec![0f64; n];
-    let mut warnings: Vec<Vec<String>> = vec![vec![]; n];
-    let mut untranslated = vec![0usize; n];
-    let fresh = !prepared.opts.data_only || prepared.opts.truncate;
-    for step in &prepared.steps {
-        if step.is_report() {
-            if let Some(t) = step.table {
-                untranslated[t] += 1;
-            }
-            continue;
-        }
-        match step.kind {
-            "load" => {
-                let t = step.table.expect("a load belongs to a table");
-                let target = qualified(target_schema, &prepared.specs[t].target);
-                if prepared.opts.on_error == OnError::Reject && fresh {
-                    rejects::clear_for(&target);
+    crate::settings::with_fixed_settings(|| {
+        let prepared = prepare(server, target_schema, &options, false);
+        let n = prepared.specs.len();
+        let mut copied = vec![0i64; n];
+        let mut rejected = vec![0i64; n];
+        let mut seconds = vec![0f64; n];
+        let mut warnings: Vec<Vec<String>> = vec![vec![]; n];
+        let mut untranslated = vec![0usize; n];
+        let fresh = !prepared.opts.data_only || prepared.opts.truncate;
+        for step in &prepared.steps {
+            if step.is_report() {
+                if let Some(t) = step.table {
+                    untranslated[t] += 1;
                 }
-                let started = Instant::now();
-                let rows = Spi::connect_mut(|c| c.update(step.sql.as_str(), None, &[]).map(|r| r.len()))
-                    .unwrap_or_else(|e| panic!("{}: {e}", step.sql));
-                copied[t] = rows as i64;
-                seconds[t] = started.elapsed().as_secs_f64();
-                rejected[t] = if prepared.opts.on_error == OnError::Reject { rejects::count_for(&target) } else { 0 };
-                let rejected_note = if rejected[t] > 0 { format!(", {} rejected (see liteport.rejects)", rejected[t]) } else { String::new() };
-                pgrx::notice!("liteport: {target}: {} rows in {:.3} s{rejected_note}", copied[t], seconds[t]);
+                continue;
             }
-            _ if step.is_guarded() => {
-                if let Some(w) = run_constraint(step) {
-                    warnings[step.table.expect("constraints belong to tables")].push(w);
+            match step.kind {
+                "load" => {
+                    let t = step.table.expect("a load belongs to a table");
+                    let target = qualified(target_schema, &prepared.specs[t].target);
+                    if prepared.opts.on_error == OnError::Reject && fresh {
+                        rejects::clear_for(&target);
+                    }
+                    let started = Instant::now();
+                    let rows = Spi::connect_mut(|c| c.update(step.sql.as_str(), None, &[]).map(|r| r.len()))
+                        .unwrap_or_else(|e| panic!("{}: {e}", step.sql));
+                    copied[t] = rows as i64;
+                    seconds[t] = started.elapsed().as_secs_f64();
+                    rejected[t] = if prepared.opts.on_error == OnError::Reject { rejects::count_for(&target) } else { 0 };
+                    let rejected_note = if rejected[t] > 0 { format!(", {} rejected (see liteport.rejects)", rejected[t]) } else { String::new() };
+                    pgrx::notice!("liteport: {target}: {} rows in {:.3} s{rejected_note}", copied[t], seconds[t]);
                 }
+                _ if step.is_guarded() => {
+                    if let Some(w) = run_constraint(step) {
+                        warnings[step.table.expect("constraints belong to tables")].push(w);
+                    }
+                }
+                _ => Spi::run(&step.sql).unwrap_or_else(|e| panic!("{}: {e}", step.sql)),
             }
-            _ => Spi::run(&step.sql).unwrap_or_else(|e| panic!("{}: {e}", step.sql)),
         }
-    }
-    let rows: Vec<_> = prepared
-        .specs
-        .iter()
-        .enumerate()
-        .map(|(t, spec)| {
-            let mut status = if prepared.opts.schema_only { "schema created".to_string() } else { "ok".to_string() };
-            if rejected[t] > 0 {
-                status.push_str(&format!(", {} rows rejected (see liteport.rejects)", rejected[t]));
-            }
-            if untranslated[t] > 0 {
-                status.push_str(&format!(", {} not translated (see liteport.plan)", untranslated[t]));
-            }
-            for w in &warnings[t] {
-                status.push_str(&format!("; {w}"));
-            }
-            (spec.target.clone(), copied[t], rejected[t], seconds[t], status)
-        })
-        .collect();
-    TableIterator::new(rows)
+        let rows: Vec<_> = prepared
+            .specs
+            .iter()
+            .enumerate()
+            .map(|(t, spec)| {
+                let mut status = if prepared.opts.schema_only { "schema created".to_string() } else { "ok".to_string() };
+                if rejected[t] > 0 {
+                    status.push_str(&format!(", {} rows rejected (see liteport.rejects)", rejected[t]));
+                }
+                if untranslated[t] > 0 {
+                    status.push_str(&format!(", {} not translated (see liteport.plan)", untranslated[t]));
+                }
+                for w in &warnings[t] {
+                    status.push_str(&format!("; {w}"));
+                }
+                (spec.target.clone(), copied[t], rejected[t], seconds[t], status)
+            })
+            .collect();
+        TableIterator::new(rows)
+    })
 }

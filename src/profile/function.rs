@@ -62,6 +62,7 @@ fn numeric(n: Option<super::stats::Number>) -> Option<AnyNumeric> {
 /// SQLite file holds, counted in one pass per table, with the type that reads it all.
 /// Shares are fractions of the non-NULL values. Needs USAGE on the server.
 #[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
 fn profile(server: &str, table_name: default!(Option<&str>, "NULL")) -> TableIterator<
     'static,
     (
@@ -96,65 +97,67 @@ fn profile(server: &str, table_name: default!(Option<&str>, "NULL")) -> TableIte
     name!(reason, String),
 ),
 > {
-    let conn = open_server(server);
-    let relations = schema::list_relations(conn.db()).map_err(|e| conn.sqlite_error("listing tables", &e)).or_report();
-    let relations: Vec<Relation> = match table_name {
-        Some(wanted) => {
-            let found: Vec<Relation> = relations.into_iter().filter(|r| r.name.eq_ignore_ascii_case(wanted)).collect();
-            if found.is_empty() {
-                crate::error::LiteportError::TableNotFound { server: server.into(), table: wanted.into() }.report();
+    crate::settings::with_fixed_settings(|| {
+        let conn = open_server(server);
+        let relations = schema::list_relations(conn.db()).map_err(|e| conn.sqlite_error("listing tables", &e)).or_report();
+        let relations: Vec<Relation> = match table_name {
+            Some(wanted) => {
+                let found: Vec<Relation> = relations.into_iter().filter(|r| r.name.eq_ignore_ascii_case(wanted)).collect();
+                if found.is_empty() {
+                    crate::error::LiteportError::TableNotFound { server: server.into(), table: wanted.into() }.report();
+                }
+                found
             }
-            found
-        }
-        None => relations,
-    };
-    let mut rows = Vec::new();
-    for relation in relations {
-        let profiled = match profile_relation(&conn, &relation) {
-            Ok(p) => p,
-            // A view that needs the application's own functions cannot be read here;
-            // profiling everything goes on without it, naming it explicitly does not.
-            Err(e @ crate::error::LiteportError::MissingFunction { .. }) if table_name.is_none() => {
-                pgrx::warning!("{e}; skipped");
-                continue;
-            }
-            Err(e) => e.report(),
+            None => relations,
         };
-        for p in profiled {
-            let s = &p.stats;
-            let nn = s.non_null();
-            rows.push((
-                relation.name.clone(),
-                p.name,
-                p.declared_type,
-                s.rows,
-                s.nulls,
-                s.integers,
-                s.reals,
-                s.texts,
-                s.blobs,
-                s.empty_texts,
-                numeric(s.min_number),
-                numeric(s.max_number),
-                s.max_text_length,
-                s.max_blob_length,
-                s.invalid_texts,
-                share(s.boolean_like, nn),
-                share(s.iso_dates, nn),
-                share(s.iso_timestamps, nn),
-                share(s.iso_timestamps_with_offset, nn),
-                share(s.epoch_seconds, nn),
-                share(s.epoch_millis, nn),
-                share(s.epoch_micros, nn),
-                share(s.julian_days, nn),
-                share(s.uuid_texts, nn),
-                share(s.uuid_blobs, nn),
-                share(s.json_texts, nn),
-                p.suggestion.pg_type.clone(),
-                options_text(&p.suggestion.options),
-                p.suggestion.reason.clone(),
-            ));
+        let mut rows = Vec::new();
+        for relation in relations {
+            let profiled = match profile_relation(&conn, &relation) {
+                Ok(p) => p,
+                // A view that needs the application's own functions cannot be read here;
+                // profiling everything goes on without it, naming it explicitly does not.
+                Err(e @ crate::error::LiteportError::MissingFunction { .. }) if table_name.is_none() => {
+                    pgrx::warning!("{e}; skipped");
+                    continue;
+                }
+                Err(e) => e.report(),
+            };
+            for p in profiled {
+                let s = &p.stats;
+                let nn = s.non_null();
+                rows.push((
+                    relation.name.clone(),
+                    p.name,
+                    p.declared_type,
+                    s.rows,
+                    s.nulls,
+                    s.integers,
+                    s.reals,
+                    s.texts,
+                    s.blobs,
+                    s.empty_texts,
+                    numeric(s.min_number),
+                    numeric(s.max_number),
+                    s.max_text_length,
+                    s.max_blob_length,
+                    s.invalid_texts,
+                    share(s.boolean_like, nn),
+                    share(s.iso_dates, nn),
+                    share(s.iso_timestamps, nn),
+                    share(s.iso_timestamps_with_offset, nn),
+                    share(s.epoch_seconds, nn),
+                    share(s.epoch_millis, nn),
+                    share(s.epoch_micros, nn),
+                    share(s.julian_days, nn),
+                    share(s.uuid_texts, nn),
+                    share(s.uuid_blobs, nn),
+                    share(s.json_texts, nn),
+                    p.suggestion.pg_type.clone(),
+                    options_text(&p.suggestion.options),
+                    p.suggestion.reason.clone(),
+                ));
+            }
         }
-    }
-    TableIterator::new(rows)
+        TableIterator::new(rows)
+    })
 }

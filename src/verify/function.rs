@@ -196,6 +196,7 @@ fn target_checksum(schema: &str, spec: &TableSpec, columns: &[(String, PgColumn)
 /// checksums. Pass the options given to liteport.migrate (tables, identifier_case,
 /// types); `"checksum": false` compares counts only.
 #[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
 fn verify(
     server: &str,
     target_schema: default!(&str, "'public'"),
@@ -213,45 +214,47 @@ fn verify(
         name!(note, Option<String>),
     ),
 > {
-    let prepared = prepare(server, target_schema, &options, true);
-    let with_checksum = prepared.opts.checksum;
-    let mut out = Vec::new();
-    for spec in &prepared.specs {
-        let target_cols = target_columns(target_schema, &spec.target);
-        if target_cols.is_empty() {
-            let (rows, _, _) = source_checksum(&prepared.conn, spec, &[], false);
-            out.push((spec.target.clone(), rows, None, 0, None, None, false, Some("the target table does not exist".to_string())));
-            continue;
+    crate::settings::with_fixed_settings(|| {
+        let prepared = prepare(server, target_schema, &options, true);
+        let with_checksum = prepared.opts.checksum;
+        let mut out = Vec::new();
+        for spec in &prepared.specs {
+            let target_cols = target_columns(target_schema, &spec.target);
+            if target_cols.is_empty() {
+                let (rows, _, _) = source_checksum(&prepared.conn, spec, &[], false);
+                out.push((spec.target.clone(), rows, None, 0, None, None, false, Some("the target table does not exist".to_string())));
+                continue;
+            }
+            // Columns both sides have, in the target's order.
+            let columns: Vec<(String, PgColumn)> = target_cols
+                .into_iter()
+                .filter_map(|tc| spec.columns.iter().find(|c| c.target == tc.name && c.generated.is_none()).map(|c| (c.source.clone(), tc)))
+                .collect();
+            let (source_rows, unconvertible, source_sum) = source_checksum(&prepared.conn, spec, &columns, with_checksum);
+            let (target_rows, target_sum) = target_checksum(target_schema, spec, &columns, with_checksum);
+            let rejected = rejects::count_for(&qualified(target_schema, &spec.target));
+            let counts_match = source_rows == target_rows + rejected;
+            let matches = counts_match && source_sum == target_sum && (!with_checksum || unconvertible == rejected);
+            let note = if matches {
+                None
+            } else if !counts_match {
+                Some(format!("{source_rows} rows in SQLite, {target_rows} in Postgres and {rejected} rejected"))
+            } else if unconvertible != rejected {
+                Some(format!("{unconvertible} SQLite rows do not convert, {rejected} are filed in liteport.rejects"))
+            } else {
+                Some("the same number of rows, with different values".to_string())
+            };
+            out.push((
+                spec.target.clone(),
+                source_rows,
+                Some(target_rows),
+                rejected,
+                source_sum.map(|s| s.hex()),
+                target_sum.map(|s| s.hex()),
+                matches,
+                note,
+            ));
         }
-        // Columns both sides have, in the target's order.
-        let columns: Vec<(String, PgColumn)> = target_cols
-            .into_iter()
-            .filter_map(|tc| spec.columns.iter().find(|c| c.target == tc.name && c.generated.is_none()).map(|c| (c.source.clone(), tc)))
-            .collect();
-        let (source_rows, unconvertible, source_sum) = source_checksum(&prepared.conn, spec, &columns, with_checksum);
-        let (target_rows, target_sum) = target_checksum(target_schema, spec, &columns, with_checksum);
-        let rejected = rejects::count_for(&qualified(target_schema, &spec.target));
-        let counts_match = source_rows == target_rows + rejected;
-        let matches = counts_match && source_sum == target_sum && (!with_checksum || unconvertible == rejected);
-        let note = if matches {
-            None
-        } else if !counts_match {
-            Some(format!("{source_rows} rows in SQLite, {target_rows} in Postgres and {rejected} rejected"))
-        } else if unconvertible != rejected {
-            Some(format!("{unconvertible} SQLite rows do not convert, {rejected} are filed in liteport.rejects"))
-        } else {
-            Some("the same number of rows, with different values".to_string())
-        };
-        out.push((
-            spec.target.clone(),
-            source_rows,
-            Some(target_rows),
-            rejected,
-            source_sum.map(|s| s.hex()),
-            target_sum.map(|s| s.hex()),
-            matches,
-            note,
-        ));
-    }
-    TableIterator::new(out)
+        TableIterator::new(out)
+    })
 }

@@ -25,11 +25,12 @@ CREATE FUNCTION to_timestamp(value text, epoch_unit text DEFAULT 'auto') RETURNS
 CREATE FUNCTION try_to_timestamp(value text, epoch_unit text DEFAULT 'auto') RETURNS timestamp
     AS 'MODULE_PATHNAME', 'liteport_try_to_timestamp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
--- STABLE: naive text is read in the session's TimeZone.
+-- Naive text (no offset) is UTC, as SQLite's own date functions mean it; no session
+-- setting changes the result. For another zone: liteport.to_timestamp(x) AT TIME ZONE 'zone'.
 CREATE FUNCTION to_timestamptz(value text, epoch_unit text DEFAULT 'auto') RETURNS timestamptz
-    AS 'MODULE_PATHNAME', 'liteport_to_timestamptz' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'liteport_to_timestamptz' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION try_to_timestamptz(value text, epoch_unit text DEFAULT 'auto') RETURNS timestamptz
-    AS 'MODULE_PATHNAME', 'liteport_try_to_timestamptz' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'liteport_try_to_timestamptz' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION to_date(value text, epoch_unit text DEFAULT 'auto') RETURNS date
     AS 'MODULE_PATHNAME', 'liteport_to_date' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

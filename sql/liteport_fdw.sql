@@ -8,7 +8,7 @@ CREATE FUNCTION liteport_fdw_validator(text[], oid) RETURNS void
     AS 'MODULE_PATHNAME', 'liteport_fdw_validator' LANGUAGE C STRICT;
 
 CREATE FOREIGN DATA WRAPPER liteport
-    HANDLER liteport_fdw_handler
-    VALIDATOR liteport_fdw_validator;
+    HANDLER liteport.liteport_fdw_handler
+    VALIDATOR liteport.liteport_fdw_validator;
 
 COMMENT ON FOREIGN DATA WRAPPER liteport IS 'SQLite files as foreign tables';

@@ -11,20 +11,20 @@ CREATE COLLATION liteport.nocase (provider = icu, locale = 'und-u-ks-level2', de
 -- Rows a load skipped under on_error 'reject', verbatim: nothing is lost.
 CREATE TABLE liteport.rejects (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    rejected_at timestamptz NOT NULL DEFAULT now(),
-    rejected_by name NOT NULL DEFAULT current_user,
-    server text NOT NULL,
-    source_table text NOT NULL,
+    rejected_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    rejected_by pg_catalog.name NOT NULL DEFAULT CURRENT_USER,
+    server pg_catalog.text NOT NULL,
+    source_table pg_catalog.text NOT NULL,
     -- The Postgres table the row was meant for (schema-qualified, quoted).
-    target text NOT NULL,
+    target pg_catalog.text NOT NULL,
     -- SQLite's rowid (NULL for WITHOUT ROWID tables and views).
     rowid bigint,
-    column_name text NOT NULL,
-    sqlstate text NOT NULL,
-    error text NOT NULL,
+    column_name pg_catalog.text NOT NULL,
+    sqlstate pg_catalog.text NOT NULL,
+    error pg_catalog.text NOT NULL,
     -- The SQLite values: integers and reals as numbers, text as strings,
     -- {"blob_hex": ...} for blobs, {"text_hex": ...} for text that is not UTF-8.
-    "row" jsonb NOT NULL
+    "row" pg_catalog.jsonb NOT NULL
 );
 CREATE INDEX rejects_target ON liteport.rejects (target);
 COMMENT ON TABLE liteport.rejects IS 'Rows liteport.migrate (on_error reject) could not convert, kept verbatim';
@@ -32,6 +32,6 @@ COMMENT ON TABLE liteport.rejects IS 'Rows liteport.migrate (on_error reject) co
 -- Every role migrates with its own rights and sees only the rejects it filed.
 ALTER TABLE liteport.rejects ENABLE ROW LEVEL SECURITY;
 CREATE POLICY rejects_of_current_role ON liteport.rejects
-    USING (rejected_by = current_user) WITH CHECK (rejected_by = current_user);
+    USING (rejected_by OPERATOR(pg_catalog.=) CURRENT_USER) WITH CHECK (rejected_by OPERATOR(pg_catalog.=) CURRENT_USER);
 GRANT USAGE ON SCHEMA liteport TO PUBLIC;
 GRANT SELECT, INSERT, DELETE ON liteport.rejects TO PUBLIC;

@@ -36,9 +36,52 @@ pub fn header_journal_mode(header: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// What `liteport.check` reports of a source.
+#[derive(Default)]
+struct CheckReport {
+    source: String,
+    sqlite_version: Option<String>,
+    page_size: i64,
+    page_count: i64,
+    size_bytes: i64,
+    journal_mode: Option<String>,
+    tables: i64,
+    quick_check: String,
+    problem: Option<String>,
+}
+
+fn inspect(conn: &crate::sqlite::connection::SqliteConnection) -> Result<CheckReport, String> {
+    let db = conn.db();
+    let one = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).map_err(|e| format!("{sql}: {e}"));
+    let header = &conn.header;
+    let mut report = CheckReport {
+        source: conn.options.describe(),
+        sqlite_version: header_sqlite_version(header),
+        journal_mode: header_journal_mode(header).map(str::to_string),
+        ..Default::default()
+    };
+    if header.is_empty() {
+        report.problem = Some("the file is empty (0 bytes): SQLite reads it as a database without tables, which is rarely what a copy of an application's file should be".into());
+        return Ok(report);
+    }
+    report.page_size = one("PRAGMA page_size")?;
+    report.page_count = one("PRAGMA page_count")?;
+    report.size_bytes = report.page_size * report.page_count;
+    report.tables = one("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")?;
+    let mut stmt = db.prepare("PRAGMA quick_check").map_err(|e| e.to_string())?;
+    let lines: Vec<String> = stmt.query_map([], |r| r.get::<_, String>(0)).and_then(|rows| rows.collect()).map_err(|e| format!("quick_check: {e}"))?;
+    report.quick_check = lines.join("; ");
+    if report.quick_check != "ok" {
+        report.problem = Some(format!("PRAGMA quick_check found damage: {}", crate::sql_names::visible(&report.quick_check)));
+    }
+    Ok(report)
+}
+
 /// Open a liteport server's source and report what it is, before any migration:
 /// the SQLite version that last wrote it, page size and count, size, journal mode,
-/// number of tables, and whether `PRAGMA quick_check` passes. Needs USAGE on the server.
+/// number of tables, and whether `PRAGMA quick_check` passes. A source that cannot be
+/// opened or read is `ok = false` with the reason in `problem` (not an ERROR), so that
+/// many files can be checked in one query. Needs USAGE on the server.
 #[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn check(
@@ -55,37 +98,32 @@ fn check(
         name!(tables, i64),
         name!(quick_check, String),
         name!(ok, bool),
+        name!(problem, Option<String>),
     ),
 > {
     crate::settings::with_fixed_settings(|| {
-        use crate::error::OrReport;
-        let conn = crate::fdw::server::open_server(server);
-        let sqlite_err = |doing: &str, e: rusqlite::Error| conn.sqlite_error(doing, &e);
-        let page_size: i64 = conn.db().query_row("PRAGMA page_size", [], |r| r.get(0)).map_err(|e| sqlite_err("reading page_size", e)).or_report();
-        let page_count: i64 = conn.db().query_row("PRAGMA page_count", [], |r| r.get(0)).map_err(|e| sqlite_err("reading page_count", e)).or_report();
-        let tables: i64 = conn
-            .db()
-            .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'", [], |r| r.get(0))
-            .map_err(|e| sqlite_err("counting tables", e))
-            .or_report();
-        let quick_check: String = {
-            let mut stmt = conn.db().prepare("PRAGMA quick_check").map_err(|e| sqlite_err("running quick_check", e)).or_report();
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(|e| sqlite_err("running quick_check", e)).or_report();
-            let lines: Vec<String> = rows.collect::<Result<_, _>>().map_err(|e| sqlite_err("running quick_check", e)).or_report();
-            lines.join("; ")
+        let report = match crate::fdw::server::try_open_server(server) {
+            Ok(conn) => inspect(&conn).unwrap_or_else(|problem| CheckReport { source: conn.options.describe(), problem: Some(problem), ..Default::default() }),
+            Err(e) => {
+                let source = match &e {
+                    crate::error::LiteportError::Connect { path, .. } | crate::error::LiteportError::NotSqlite { path, .. } => path.clone(),
+                    _ => String::new(),
+                };
+                CheckReport { source, problem: Some(e.to_string()), ..Default::default() }
+            }
         };
-        let ok = quick_check == "ok";
-        let header = &conn.header;
+        let ok = report.problem.is_none();
         TableIterator::once((
-            conn.options.describe(),
-            header_sqlite_version(header),
-            page_size,
-            page_count,
-            page_size * page_count,
-            header_journal_mode(header).map(str::to_string),
-            tables,
-            quick_check,
+            report.source,
+            report.sqlite_version,
+            report.page_size,
+            report.page_count,
+            report.size_bytes,
+            report.journal_mode,
+            report.tables,
+            report.quick_check,
             ok,
+            report.problem,
         ))
     })
 }

@@ -127,6 +127,9 @@ pub enum LiteportError {
     #[error("liteport: {what}")]
     InvalidArgument { what: String },
 
+    #[error("liteport: {what}")]
+    AlreadyExists { what: String, hint: String },
+
     #[error("liteport: permission denied {what}")]
     PermissionDenied { what: String, hint: String },
 
@@ -166,6 +169,7 @@ impl LiteportError {
             LiteportError::MissingOption { .. } => ERRCODE_FDW_OPTION_NAME_NOT_FOUND,
             LiteportError::InvalidArgument { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
             LiteportError::PermissionDenied { .. } => ERRCODE_INSUFFICIENT_PRIVILEGE,
+            LiteportError::AlreadyExists { .. } => ERRCODE_DUPLICATE_TABLE,
             LiteportError::Interrupted { .. } => ERRCODE_QUERY_CANCELED,
             LiteportError::SourceChanged { .. } => ERRCODE_T_R_SERIALIZATION_FAILURE,
             LiteportError::Locked { .. } => ERRCODE_LOCK_NOT_AVAILABLE,
@@ -181,7 +185,7 @@ impl LiteportError {
             } else {
                 format!("Valid options in this context are: {}", valid.join(", "))
             }),
-            LiteportError::PermissionDenied { hint, .. } => Some(hint.clone()),
+            LiteportError::PermissionDenied { hint, .. } | LiteportError::AlreadyExists { hint, .. } => Some(hint.clone()),
             LiteportError::MissingFunction { .. } => Some(
                 "Import the view as a table from a database that has the function, or leave it out with EXCEPT.".into(),
             ),
@@ -221,6 +225,43 @@ impl<T> OrReport<T> for Result<T> {
             Ok(v) => v,
             Err(e) => e.report(),
         }
+    }
+}
+
+unsafe extern "C" {
+    // Variadic, so not among pgrx's bindings: the function behind errcontext().
+    fn errcontext_msg(fmt: *const std::ffi::c_char, ...) -> std::ffi::c_int;
+}
+
+unsafe extern "C-unwind" fn add_context(arg: *mut std::ffi::c_void) {
+    unsafe { errcontext_msg(c"%s".as_ptr(), arg as *const std::ffi::c_char) };
+}
+
+/// While alive, any ERROR raised carries `context` as a CONTEXT line (which step of a
+/// migration, which table), as Postgres's own errcontext does. Popped on drop, also
+/// when an ERROR unwinds through it.
+pub struct ContextScope {
+    callback: Box<pgrx::pg_sys::ErrorContextCallback>,
+    _message: std::ffi::CString,
+}
+
+impl ContextScope {
+    pub fn push(context: &str) -> ContextScope {
+        let message = std::ffi::CString::new(context.replace('\0', "")).expect("NUL removed");
+        let callback = Box::new(pgrx::pg_sys::ErrorContextCallback {
+            previous: unsafe { pgrx::pg_sys::error_context_stack },
+            callback: Some(add_context),
+            arg: message.as_ptr() as *mut std::ffi::c_void,
+        });
+        let mut scope = ContextScope { callback, _message: message };
+        unsafe { pgrx::pg_sys::error_context_stack = scope.callback.as_mut() };
+        scope
+    }
+}
+
+impl Drop for ContextScope {
+    fn drop(&mut self) {
+        unsafe { pgrx::pg_sys::error_context_stack = self.callback.previous };
     }
 }
 

@@ -18,6 +18,7 @@ pub mod migrate;
 pub mod pg_columns;
 pub mod profile;
 pub mod settings;
+pub mod sql_names;
 pub mod sqlite;
 pub mod subtransaction;
 pub mod sync;

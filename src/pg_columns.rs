@@ -6,7 +6,9 @@ use pgrx::prelude::*;
 #[derive(Debug, Clone)]
 pub struct PgColumn {
     pub name: String,
-    /// `format_type` of the type and typmod: valid SQL for a column definition.
+    /// `format_type` of the type and typmod: valid SQL for a column definition (read
+    /// under liteport's pinned search_path, so every type outside pg_catalog comes
+    /// out schema-qualified; `sql_names::sql_type` qualifies the rest).
     pub pg_type: String,
     pub typoid: pg_sys::Oid,
     pub typmod: i32,
@@ -16,15 +18,15 @@ pub struct PgColumn {
 /// The relation `schema.table`, if it exists (names as Postgres stores them).
 pub fn relation_oid(schema: &str, table: &str) -> Option<pg_sys::Oid> {
     let name = crate::migrate::ddl::qualified(schema, table);
-    Spi::get_one_with_args::<pg_sys::Oid>("SELECT to_regclass($1)::oid", &[name.as_str().into()]).unwrap_or_else(|e| panic!("looking up {name}: {e}"))
+    Spi::get_one_with_args::<pg_sys::Oid>("SELECT pg_catalog.to_regclass($1)::pg_catalog.oid", &[name.as_str().into()]).unwrap_or_else(|e| panic!("looking up {name}: {e}"))
 }
 
 /// The columns of a relation, in order (dropped ones left out).
 pub fn relation_columns(relid: pg_sys::Oid) -> Vec<PgColumn> {
     Spi::connect(|c| {
         c.select(
-            "SELECT attname::text, format_type(atttypid, atttypmod), atttypid, atttypmod, attgenerated <> '' \
-             FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            "SELECT a.attname::pg_catalog.text, pg_catalog.format_type(a.atttypid, a.atttypmod), a.atttypid, a.atttypmod, a.attgenerated OPERATOR(pg_catalog.<>) '' \
+             FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped ORDER BY a.attnum",
             None,
             &[relid.into()],
         )

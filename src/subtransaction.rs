@@ -1,25 +1,31 @@
 //! Running a piece of work in a subtransaction, like PL/pgSQL's BEGIN ... EXCEPTION:
 //! on an ERROR only that work is rolled back, and the caller gets the SQLSTATE and
 //! message to report (a constraint migrate could not create, a sync that failed and
-//! must still be logged).
+//! must still be logged, a value a type's input function refused in reject mode).
+//! This is the only way liteport catches a Postgres ERROR and goes on.
 
 use pgrx::pg_sys;
+use pgrx::pg_sys::errcodes::PgSqlErrorCode;
 use pgrx::PgTryBuilder;
 
 /// Run `f` in a subtransaction. Ok: committed into the current transaction.
 /// Err((sqlstate, message)): rolled back, the current transaction goes on.
 pub fn run<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> Result<T, (String, String)> {
+    run_catching(f).map_err(|(code, message)| (crate::migrate::rejects::sqlstate_text(code), message))
+}
+
+/// `run`, with the error's code as Postgres gives it.
+pub fn run_catching<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> Result<T, (PgSqlErrorCode, String)> {
     unsafe {
+        // Allocations of `f` outlive the subtransaction: they belong to the caller's context.
         let context = pg_sys::CurrentMemoryContext;
         let owner = pg_sys::CurrentResourceOwner;
         pg_sys::BeginInternalSubTransaction(std::ptr::null());
         pg_sys::MemoryContextSwitchTo(context);
         let result = PgTryBuilder::new(move || Ok(f()))
             .catch_others(|e| match e {
-                pg_sys::panic::CaughtError::PostgresError(r) | pg_sys::panic::CaughtError::ErrorReport(r) => {
-                    Err((crate::migrate::rejects::sqlstate_text(r.sql_error_code()), r.message().to_string()))
-                }
-                pg_sys::panic::CaughtError::RustPanic { ereport, .. } => Err(("XX000".into(), ereport.message().to_string())),
+                pg_sys::panic::CaughtError::PostgresError(r) | pg_sys::panic::CaughtError::ErrorReport(r) => Err((r.sql_error_code(), r.message().to_string())),
+                pg_sys::panic::CaughtError::RustPanic { ereport, .. } => Err((PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, ereport.message().to_string())),
             })
             .execute();
         match result {

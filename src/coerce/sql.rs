@@ -106,69 +106,71 @@ macro_rules! coercion {
         #[no_mangle]
         #[pg_guard]
         pub unsafe extern "C-unwind" fn $strict(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
-            unsafe { finish(fcinfo, $function, $body(fcinfo), false) }
+            unsafe { finish(fcinfo, $function, $body(fcinfo, false), false) }
         }
         #[no_mangle]
         #[pg_guard]
         pub unsafe extern "C-unwind" fn $lenient(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
-            unsafe { finish(fcinfo, $function, $body(fcinfo), true) }
+            unsafe { finish(fcinfo, $function, $body(fcinfo, true), true) }
         }
     };
 }
 
-unsafe fn boolean(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
+unsafe fn boolean(fcinfo: pg_sys::FunctionCallInfo, _lenient: bool) -> Outcome {
     let text = unsafe { text_arg(fcinfo) }?;
     scalar::parse_bool(text).map(Datum::from).map_err(|e| invalid(text, e))
 }
 
-unsafe fn bigint(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
+unsafe fn bigint(fcinfo: pg_sys::FunctionCallInfo, _lenient: bool) -> Outcome {
     let text = unsafe { text_arg(fcinfo) }?;
     super::bigint(text).map(Datum::from).map_err(|e| invalid(text, e))
 }
 
-unsafe fn numeric(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
+unsafe fn numeric(fcinfo: pg_sys::FunctionCallInfo, _lenient: bool) -> Outcome {
     let text = unsafe { text_arg(fcinfo) }?;
     unsafe { numeric_from_literal(text, -1) }.map_err(|e| invalid(text, e))
 }
 
-unsafe fn timestamp(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
+unsafe fn timestamp(fcinfo: pg_sys::FunctionCallInfo, _lenient: bool) -> Outcome {
     let unit = unsafe { unit_arg(fcinfo) };
     let text = unsafe { text_arg(fcinfo) }?;
     super::timestamp(text, unit).map(Datum::from).map_err(|e| invalid(text, e))
 }
 
-unsafe fn timestamptz(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
+unsafe fn timestamptz(fcinfo: pg_sys::FunctionCallInfo, _lenient: bool) -> Outcome {
     let unit = unsafe { unit_arg(fcinfo) };
     let text = unsafe { text_arg(fcinfo) }?;
     match super::moment(text, unit).map_err(|e| invalid(text, e))? {
         super::Moment::Epoch(us) => Ok(Datum::from(us)),
         super::Moment::Iso(ts) => match ts.utc_usecs() {
             Some(utc) => crate::types::datetime::check_timestamp_range(utc).map(Datum::from).map_err(|e| invalid(text, e)),
-            // Naive text is wall-clock time in the session's TimeZone (hence STABLE).
+            // Naive text is UTC, as SQLite's date functions mean it: never the session's
+            // TimeZone (for another zone: to_timestamp(x) AT TIME ZONE 'zone').
             None => unsafe { naive_to_timestamptz(ts.local_usecs, None) }.map_err(|e| invalid(text, e)),
         },
     }
 }
 
-unsafe fn date(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
+unsafe fn date(fcinfo: pg_sys::FunctionCallInfo, _lenient: bool) -> Outcome {
     let unit = unsafe { unit_arg(fcinfo) };
     let text = unsafe { text_arg(fcinfo) }?;
     super::date(text, unit).map(Datum::from).map_err(|e| invalid(text, e))
 }
 
-unsafe fn uuid_text(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
+unsafe fn uuid_text(fcinfo: pg_sys::FunctionCallInfo, _lenient: bool) -> Outcome {
     let text = unsafe { text_arg(fcinfo) }?;
     scalar::parse_uuid_text(text).map(|b| unsafe { uuid_datum(b) }).map_err(|e| invalid(text, e))
 }
 
-unsafe fn uuid_bytes(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
+unsafe fn uuid_bytes(fcinfo: pg_sys::FunctionCallInfo, _lenient: bool) -> Outcome {
     let bytes = unsafe { arg_bytes(fcinfo, 0) };
     scalar::uuid_from_blob(bytes).map(|b| unsafe { uuid_datum(b) }).map_err(|error| Invalid { input: describe(bytes), error })
 }
 
-unsafe fn jsonb(fcinfo: pg_sys::FunctionCallInfo) -> Outcome {
+/// `protect`: the lenient form goes on after an error.
+unsafe fn jsonb(fcinfo: pg_sys::FunctionCallInfo, protect: bool) -> Outcome {
     let text = unsafe { text_arg(fcinfo) }?;
-    unsafe { json_from_text(text, true) }.map_err(|e| invalid(text, e))
+    unsafe { json_from_text(text, true, protect) }.map_err(|e| invalid(text, e))
 }
 
 coercion!("to_boolean", boolean, liteport_to_boolean, pg_finfo_liteport_to_boolean, liteport_try_to_boolean, pg_finfo_liteport_try_to_boolean);

@@ -227,10 +227,19 @@ pub(crate) unsafe fn palloc_cstring(s: &str) -> *mut std::ffi::c_char {
     unsafe { pg_sys::pnstrdup(s.as_ptr() as *const _, s.len()) }
 }
 
-/// Run a Postgres function that may raise an ERROR for a bad value, and turn that
-/// ERROR into a ValueError so the scan can report the row it came from. Safe because
-/// the caller always raises an ERROR in turn: nothing continues past a caught error.
-fn catching_postgres_errors(f: impl FnOnce() -> Datum + std::panic::UnwindSafe) -> Result<Datum, ValueError> {
+/// How a conversion may call a Postgres function that raises for a bad value (a
+/// type's input function, a domain's CHECK):
+/// - `protect` false: the caller raises an ERROR of its own at once on `Err` (the
+///   error is caught only to name the row, then re-raised; nothing else runs);
+/// - `protect` true: the caller goes on after `Err` (reject mode, verify, ANALYZE,
+///   try_to_*): the call runs in a subtransaction, so a caught ERROR leaves no state
+///   behind (an SPI stack a PL/pgSQL CHECK left, locks, memory).
+/// Built-in conversions are checked in Rust first (decimal, json) so that they never
+/// get here with a value Postgres would refuse.
+fn call_postgres(protect: bool, f: impl FnOnce() -> Datum + std::panic::UnwindSafe) -> Result<Datum, ValueError> {
+    if protect {
+        return crate::subtransaction::run_catching(f).map_err(|(code, message)| ValueError::new(ConversionKind::Rejected(code), message));
+    }
     PgTryBuilder::new(move || Ok(f()))
         .catch_others(|e| match e {
             pgrx::pg_sys::panic::CaughtError::PostgresError(report) | pgrx::pg_sys::panic::CaughtError::ErrorReport(report) => {
@@ -249,38 +258,56 @@ unsafe fn call3(f: unsafe fn(pg_sys::FunctionCallInfo) -> Datum, a: Datum, b: Da
     unsafe { pgrx::fcinfo::direct_function_call_as_datum(f, &[Some(a), Some(b), Some(c)]).expect("strict function returned NULL") }
 }
 
-/// `numeric_in` of `text` (Postgres's own errors, e.g. an exponent too large, caught).
-unsafe fn numeric_in(text: &str, typmod: i32) -> Result<Datum, ValueError> {
-    let cstr = unsafe { palloc_cstring(text) };
-    catching_postgres_errors(|| unsafe { call3(pg_sys::numeric_in, Datum::from(cstr), Datum::from(pg_sys::Oid::INVALID), Datum::from(typmod)) })
-}
-
-/// A decimal literal (sign, digits, point, exponent; not NaN or Infinity) as numeric.
+/// A decimal literal (sign, digits, point, exponent; not NaN or Infinity) as numeric
+/// with `typmod`, exactly: a value the typmod would round is an error (see
+/// `types::decimal`), and numeric_in is only called with what it accepts.
 pub(crate) unsafe fn numeric_from_literal(text: &str, typmod: i32) -> Result<Datum, ValueError> {
-    if !scalar::is_numeric_literal(text) {
-        return Err(ValueError::new(ConversionKind::InvalidText, "not a number"));
-    }
-    unsafe { numeric_in(text, typmod) }
+    crate::types::decimal::check(text, typmod)?;
+    let cstr = unsafe { palloc_cstring(text) };
+    Ok(unsafe { call3(pg_sys::numeric_in, Datum::from(cstr), Datum::from(pg_sys::Oid::INVALID), Datum::from(typmod)) })
 }
 
-/// Text as json or jsonb, validated by Postgres's own input function.
-pub(crate) unsafe fn json_from_text(text: &str, binary: bool) -> Result<Datum, ValueError> {
+/// Text as json or jsonb: checked by Postgres's own grammar in Rust, then through the
+/// input function (which then cannot refuse it, except in the cases the check leaves
+/// to it: those run as `call_postgres` says).
+pub(crate) unsafe fn json_from_text(text: &str, binary: bool, protect: bool) -> Result<Datum, ValueError> {
+    use crate::types::json::{check, Verdict};
+    let verdict = check(text, binary);
+    if let Verdict::Invalid(why) = verdict {
+        return Err(ValueError::new(ConversionKind::InvalidText, format!("invalid JSON: {why}")));
+    }
     let cstr = unsafe { palloc_cstring(text) };
     let input = if binary { pg_sys::jsonb_in } else { pg_sys::json_in };
-    catching_postgres_errors(|| unsafe { call1(input, Datum::from(cstr)) })
+    match verdict {
+        Verdict::Valid => Ok(unsafe { call1(input, Datum::from(cstr)) }),
+        _ => call_postgres(protect, || unsafe { call1(input, Datum::from(cstr)) }),
+    }
 }
 
-/// A naive timestamp (wall-clock µs) as timestamptz: in `zone` (a text Datum) when
-/// given, else in the session's TimeZone.
+/// A naive timestamp (wall-clock µs) as timestamptz: wall-clock time in `zone` (a text
+/// Datum, a zone validated by the option's validator) when given, else UTC — what
+/// SQLite's own date functions and the ORMs that store naive text (Django with
+/// USE_TZ, Rails, TypeORM) mean. Never the session's TimeZone.
 pub(crate) unsafe fn naive_to_timestamptz(local_usecs: i64, zone: Option<Datum>) -> Result<Datum, ValueError> {
     let local = datetime::check_timestamp_range(local_usecs)?;
-    catching_postgres_errors(|| unsafe {
-        match zone {
-            Some(zone) => pgrx::fcinfo::direct_function_call_as_datum(pg_sys::timestamp_zone, &[Some(zone), Some(Datum::from(local))])
-                .expect("timestamp_zone is strict"),
-            None => call1(pg_sys::timestamp_timestamptz, Datum::from(local)),
-        }
+    let Some(zone) = zone else { return Ok(Datum::from(local)) };
+    // A zone moves an instant by at most a day: away from the ends of Postgres's
+    // range, timestamp_zone cannot fail.
+    datetime::check_timestamp_range(local.saturating_sub(datetime::USECS_PER_DAY))?;
+    datetime::check_timestamp_range(local.saturating_add(datetime::USECS_PER_DAY))?;
+    Ok(unsafe {
+        pgrx::fcinfo::direct_function_call_as_datum(pg_sys::timestamp_zone, &[Some(zone), Some(Datum::from(local))]).expect("timestamp_zone is strict")
     })
+}
+
+/// Is `zone` a time zone Postgres knows (as `AT TIME ZONE` takes it)? For the option
+/// validator, which raises its own ERROR at once when not.
+pub(crate) fn zone_is_known(zone: &str) -> bool {
+    let zone_datum = unsafe { varlena_datum(zone.as_bytes()) };
+    call_postgres(false, move || unsafe {
+        pgrx::fcinfo::direct_function_call_as_datum(pg_sys::timestamp_zone, &[Some(zone_datum), Some(Datum::from(0i64))]).expect("timestamp_zone is strict")
+    })
+    .is_ok()
 }
 
 /// A uuid Datum (16 palloc'd bytes).
@@ -313,8 +340,9 @@ fn timestamp_usecs(cell: &Cell, epoch: EpochRule) -> Result<i64, ValueError> {
 }
 
 impl Target {
-    /// Convert one non-NULL value.
-    pub unsafe fn to_datum(&mut self, cell: &Cell, utf8_database: bool) -> Result<Datum, ValueError> {
+    /// Convert one non-NULL value. `protect`: the caller goes on after an error (see
+    /// `call_postgres`).
+    pub unsafe fn to_datum(&mut self, cell: &Cell, utf8_database: bool, protect: bool) -> Result<Datum, ValueError> {
         if let Some(len) = cell.oversized() {
             return Err(ValueError::new(ConversionKind::TooLarge, format!("the value is {len} bytes, more than a Postgres field can hold (1 GB)")));
         }
@@ -348,11 +376,8 @@ impl Target {
             }
             Target::Numeric { typmod } => {
                 let typmod = *typmod;
-                let numeric = match class {
-                    ffi::SQLITE_INTEGER => {
-                        let v = cell.integer();
-                        catching_postgres_errors(|| unsafe { call1(pg_sys::int8_numeric, Datum::from(v)) })?
-                    }
+                let literal: Cow<str> = match class {
+                    ffi::SQLITE_INTEGER => Cow::Owned(cell.integer().to_string()),
                     ffi::SQLITE_FLOAT => {
                         let v = cell.real();
                         if !v.is_finite() {
@@ -360,17 +385,12 @@ impl Target {
                         }
                         // The shortest decimal that reads back to the same double: every
                         // bit SQLite stored, and no more (float8_numeric keeps 15 digits).
-                        unsafe { numeric_in(&format!("{v:?}"), -1) }?
+                        Cow::Owned(format!("{v:?}"))
                     }
-                    ffi::SQLITE_TEXT => return unsafe { numeric_from_literal(&cell.text()?, typmod) },
+                    ffi::SQLITE_TEXT => cell.text()?,
                     other => return Err(wrong_class(other)),
                 };
-                if typmod < 0 {
-                    return Ok(numeric);
-                }
-                catching_postgres_errors(|| unsafe {
-                    pgrx::fcinfo::direct_function_call_as_datum(pg_sys::numeric, &[Some(numeric), Some(Datum::from(typmod))]).unwrap()
-                })
+                unsafe { numeric_from_literal(&literal, typmod) }
             }
             Target::Text => {
                 let s = cell.text()?;
@@ -455,7 +475,7 @@ impl Target {
                 Ok(unsafe { uuid_datum(bytes) })
             }
             Target::Json | Target::Jsonb => {
-                unsafe { json_from_text(&cell.text()?, matches!(self, Target::Jsonb)) }
+                unsafe { json_from_text(&cell.text()?, matches!(self, Target::Jsonb), protect) }
             }
             Target::ByInputFunction { finfo, typioparam, typmod } => {
                 if cell.is_blob() {
@@ -464,7 +484,12 @@ impl Target {
                 let text = cell.text()?;
                 let cstr = unsafe { palloc_cstring(&text) };
                 let (finfo_ptr, typioparam, typmod) = (finfo.as_mut() as *mut pg_sys::FmgrInfo, *typioparam, *typmod);
-                catching_postgres_errors(move || unsafe { pg_sys::InputFunctionCall(finfo_ptr, cstr, typioparam, typmod) })
+                // Input functions read DateStyle, IntervalStyle and TimeZone: fixed here,
+                // so no session setting changes what a value becomes.
+                call_postgres(protect, move || {
+                    let _fixed = crate::settings::FixedFormat::new();
+                    unsafe { pg_sys::InputFunctionCall(finfo_ptr, cstr, typioparam, typmod) }
+                })
             }
         }
     }

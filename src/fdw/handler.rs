@@ -87,8 +87,7 @@ pub unsafe extern "C-unwind" fn liteport_fdw_validator(fcinfo: pg_sys::FunctionC
 
 /// A `timezone` column option must be a zone Postgres knows (as `AT TIME ZONE` takes it).
 unsafe fn check_time_zone(zone: &str) {
-    let zone_datum = pg_sys::Datum::from(unsafe { pg_sys::cstring_to_text_with_len(zone.as_ptr() as *const _, zone.len() as i32) });
-    let known = unsafe { super::convert::naive_to_timestamptz(0, Some(zone_datum)) }.is_ok();
+    let known = super::convert::zone_is_known(zone);
     if !known {
         LiteportError::InvalidOptionValue { name: "timezone".into(), reason: format!("\"{zone}\" is not a time zone Postgres knows") }.report();
     }

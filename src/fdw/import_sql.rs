@@ -12,20 +12,8 @@ pub struct ImportColumn {
     pub options: Vec<(String, String)>,
 }
 
-/// A Postgres identifier, always quoted, so that case, spaces, quotes and reserved
-/// words survive exactly.
-pub fn pg_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// A Postgres string literal that means the same whatever standard_conforming_strings says.
-pub fn pg_literal(value: &str) -> String {
-    if value.contains('\\') {
-        format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
-    } else {
-        format!("'{}'", value.replace('\'', "''"))
-    }
-}
+pub use crate::sql_names::{pg_ident, pg_literal};
+use crate::sql_names::sql_type;
 
 /// One `CREATE FOREIGN TABLE`. The SQLite name is always kept in the `table` option
 /// (and in `column_name` where Postgres would truncate the name), so the foreign table
@@ -47,7 +35,7 @@ pub fn create_foreign_table_as(
     let cols: Vec<String> = columns
         .iter()
         .map(|c| {
-            let mut def = format!("{} {}", pg_ident(&c.name), c.pg_type);
+            let mut def = format!("{} {}", pg_ident(&c.name), sql_type(&c.pg_type));
             let mut options: Vec<String> = Vec::new();
             if c.name.len() > MAX_IDENTIFIER_BYTES && !c.options.iter().any(|(k, _)| k == "column_name") {
                 options.push(format!("column_name {}", pg_literal(&c.name)));
@@ -78,12 +66,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn literals_survive_either_string_mode() {
-        assert_eq!(pg_literal("it's"), "'it''s'");
-        assert_eq!(pg_literal("a\\b"), "E'a\\\\b'");
-    }
-
-    #[test]
     fn create_statement_quotes_everything() {
         let sql = create_foreign_table(
             "Import Here",
@@ -96,7 +78,7 @@ mod tests {
         );
         assert_eq!(
             sql,
-            "CREATE FOREIGN TABLE \"Import Here\".\"Order Details\" (\n  \"select\" bigint NOT NULL,\n  \"Mixed\"\"Case\" text\n) SERVER \"my server\" OPTIONS (table 'Order Details')"
+            "CREATE FOREIGN TABLE \"Import Here\".\"Order Details\" (\n  \"select\" bigint NOT NULL,\n  \"Mixed\"\"Case\" pg_catalog.text\n) SERVER \"my server\" OPTIONS (table 'Order Details')"
         );
     }
 
@@ -110,6 +92,6 @@ mod tests {
     fn long_names_keep_the_full_sqlite_name() {
         let long = "c".repeat(70);
         let sql = create_foreign_table("s", "srv", "t", &[ImportColumn { name: long.clone(), pg_type: "text".into(), not_null: false, options: vec![] }]);
-        assert!(sql.contains(&format!("OPTIONS (column_name '{long}')")), "{sql}");
+        assert!(sql.contains(&format!("pg_catalog.text OPTIONS (column_name '{long}')")), "{sql}");
     }
 }

@@ -255,6 +255,8 @@ impl ScanState {
         let values = unsafe { std::slice::from_raw_parts_mut((*slot).tts_values, self.natts) };
         let isnull = unsafe { std::slice::from_raw_parts_mut((*slot).tts_isnull, self.natts) };
         isnull.fill(true);
+        // Reject mode and ANALYZE go on after a value that does not convert.
+        let protect = self.reject_target.is_some() || self.skip_bad_rows;
         for i in 0..self.columns.len() {
             let col = &mut self.columns[i];
             let cell = match unsafe { cell_at(&self.read_ahead, &self.statement, col.result_index) } {
@@ -265,7 +267,7 @@ impl ScanState {
             if col.empty_as_null && cell.class == ffi::SQLITE_TEXT && cell.raw_bytes().is_empty() && cell.oversized().is_none() {
                 continue;
             }
-            match unsafe { col.target.to_datum(&cell, self.utf8_database) } {
+            match unsafe { col.target.to_datum(&cell, self.utf8_database, protect) } {
                 Ok(datum) => {
                     values[col.tuple_index] = datum;
                     isnull[col.tuple_index] = false;

@@ -4,7 +4,8 @@
 
 use super::expr::{self, Columns};
 use super::options::{MigrateOptions, OnError};
-use crate::fdw::import_sql::{pg_ident, pg_literal};
+use crate::sql_names::{pg_ident, pg_literal, sql_type};
+pub use crate::sql_names::qualified;
 use crate::sqlite::catalog::{IndexInfo, TableInfo};
 use crate::sqlite::schema::{self, Column};
 use crate::sqlite::sql_text::render;
@@ -58,6 +59,9 @@ pub struct TableSpec {
     /// SQLite tables this one references by foreign key (loads go parents first).
     pub references: Vec<String>,
     pub constraints: Vec<Constraint>,
+    /// The staging foreign table the load reads, unique among the migration's tables
+    /// and the schema's relations (see `function::assign_staging_names`).
+    pub staging: String,
 }
 
 impl TableSpec {
@@ -65,11 +69,6 @@ impl TableSpec {
     pub fn loaded_columns(&self) -> impl Iterator<Item = &ColumnSpec> {
         self.columns.iter().filter(|c| c.generated.is_none())
     }
-}
-
-/// The Postgres name of `schema.table`.
-pub fn qualified(schema: &str, table: &str) -> String {
-    format!("{}.{}", pg_ident(schema), pg_ident(table))
 }
 
 /// Build the target table of one SQLite table. `suggested`: profile suggestions
@@ -231,7 +230,8 @@ pub fn table_spec(
     }
     let rowid_alias = alias.and_then(|a| columns.iter().find(|c| c.source == a)).map(|c| c.target.clone());
     let references = info.foreign_keys.iter().map(|fk| fk.parent.clone()).collect();
-    TableSpec { source: info.name.clone(), target, columns, notes, sequence: info.sequence, rowid_alias, references, constraints }
+    let staging = default_staging_name(&target);
+    TableSpec { source: info.name.clone(), target, columns, notes, sequence: info.sequence, rowid_alias, references, constraints, staging }
 }
 
 fn idents(names: &[String]) -> String {
@@ -306,7 +306,7 @@ pub fn create_table_sql(spec: &TableSpec, schema_name: &str) -> String {
         .columns
         .iter()
         .map(|c| {
-            let mut def = format!("{} {}", pg_ident(&c.target), c.pg_type);
+            let mut def = format!("{} {}", pg_ident(&c.target), sql_type(&c.pg_type));
             if let Some(coll) = c.collation {
                 def.push_str(&format!(" COLLATE {coll}"));
             }
@@ -329,9 +329,10 @@ pub fn create_table_sql(spec: &TableSpec, schema_name: &str) -> String {
 }
 
 /// The staging foreign table the load reads: the target's column names and types,
-/// reading the SQLite columns by their own names.
-pub fn staging_table_name(spec: &TableSpec) -> String {
-    crate::migrate::options::truncate_identifier(&format!("_liteport_{}", spec.target))
+/// reading the SQLite columns by their own names. `_liteport_<target>`, or with a
+/// number added when that name is taken.
+pub fn default_staging_name(target: &str) -> String {
+    crate::migrate::options::truncate_identifier(&format!("_liteport_{target}"))
 }
 
 pub fn create_staging_sql(spec: &TableSpec, schema_name: &str, server: &str, on_error: OnError) -> String {
@@ -350,7 +351,7 @@ pub fn create_staging_sql(spec: &TableSpec, schema_name: &str, server: &str, on_
         OnError::Abort => vec![],
         OnError::Reject => vec![("on_error".to_string(), "reject".to_string()), ("reject_target".to_string(), qualified(schema_name, &spec.target))],
     };
-    crate::fdw::import_sql::create_foreign_table_as(schema_name, &staging_table_name(spec), server, &spec.source, &columns, &table_options)
+    crate::fdw::import_sql::create_foreign_table_as(schema_name, &spec.staging, server, &spec.source, &columns, &table_options)
 }
 
 pub fn load_sql(spec: &TableSpec, schema_name: &str) -> String {
@@ -358,17 +359,21 @@ pub fn load_sql(spec: &TableSpec, schema_name: &str) -> String {
     format!(
         "INSERT INTO {} ({cols}) SELECT {cols} FROM {}",
         qualified(schema_name, &spec.target),
-        qualified(schema_name, &staging_table_name(spec))
+        qualified(schema_name, &spec.staging)
     )
 }
 
 /// After the load, the identity continues above the highest id — or above SQLite's
 /// AUTOINCREMENT mark, which is higher when the newest rows were deleted (AUTOINCREMENT
-/// never reuses an id). A column without a sequence makes this a no-op.
+/// never reuses an id). A column without a sequence makes this a no-op. When the
+/// highest id is the sequence's maximum (9223372036854775807 for bigint), the
+/// sequence is left exhausted, as SQLite's is: the next insert fails, none overflows.
 pub fn restart_identity_sql(spec: &TableSpec, column: &str, schema_name: &str) -> String {
     let table = qualified(schema_name, &spec.target);
     format!(
-        "SELECT setval(pg_get_serial_sequence({}, {}), greatest(coalesce(max({}), 0), {}) + 1, false) FROM {table}",
+        "SELECT pg_catalog.setval(s.seq, CASE WHEN s.m OPERATOR(pg_catalog.>=) q.seqmax THEN q.seqmax ELSE s.m OPERATOR(pg_catalog.+) 1 END, s.m OPERATOR(pg_catalog.>=) q.seqmax) \
+         FROM (SELECT pg_catalog.pg_get_serial_sequence({}, {})::pg_catalog.regclass AS seq, greatest(coalesce(pg_catalog.max({}), 0), {}) AS m FROM {table}) AS s \
+         JOIN pg_catalog.pg_sequence q ON q.seqrelid OPERATOR(pg_catalog.=) s.seq",
         pg_literal(&table),
         pg_literal(column),
         pg_ident(column),
@@ -403,7 +408,7 @@ mod tests {
             "CREATE TABLE \"app\".\"t\" (\n  \"id\" bigint GENERATED BY DEFAULT AS IDENTITY NOT NULL,\n  \"name\" text COLLATE liteport.nocase NOT NULL,\n  \"flag\" boolean DEFAULT false,\n  \"at\" timestamp DEFAULT date_trunc('second', (CURRENT_TIMESTAMP AT TIME ZONE 'UTC'))\n)"
         );
         assert_eq!(t.sequence, Some(3));
-        assert!(restart_identity_sql(t, "id", "app").contains("greatest(coalesce(max(\"id\"), 0), 3) + 1"));
+        assert!(restart_identity_sql(t, "id", "app").contains("greatest(coalesce(pg_catalog.max(\"id\"), 0), 3) AS m"));
         let kinds: Vec<_> = t.constraints.iter().map(|c| (c.kind, c.sql.clone().unwrap())).collect();
         assert_eq!(kinds[0], ("primary key", "ALTER TABLE \"app\".\"t\" ADD PRIMARY KEY (\"id\")".to_string()));
         assert_eq!(kinds[1], ("unique", "ALTER TABLE \"app\".\"t\" ADD UNIQUE (\"name\")".to_string()));

@@ -34,6 +34,20 @@ pub fn existing_columns(schema: &str, table: &str) -> Option<Vec<ExistingColumn>
     (!columns.is_empty()).then_some(columns)
 }
 
+/// The names of the relations in `schema` (none if it does not exist).
+fn schema_relations(schema: &str) -> std::collections::HashSet<String> {
+    Spi::connect(|c| {
+        c.select(
+            "SELECT c.relname::pg_catalog.text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace \
+             WHERE n.nspname OPERATOR(pg_catalog.=) $1",
+            None,
+            &[schema.into()],
+        )
+        .map(|rows| rows.filter_map(|r| r.get::<String>(1).ok().flatten()).collect())
+    })
+    .unwrap_or_else(|e| panic!("listing the relations of schema {schema}: {e}"))
+}
+
 /// Read the catalog and build every table spec and step. `into_existing`: the target
 /// tables exist (data_only, verify); their column types are used.
 pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool) -> Prepared {
@@ -71,6 +85,17 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
         };
         specs.push(ddl::table_spec(info, &opts, suggested.as_deref(), existing.as_deref(), &selected, schema));
     }
+    let existing = schema_relations(schema);
+    if !into_existing && !opts.data_only && !opts.drop_existing {
+        if let Some(spec) = specs.iter().find(|s| existing.contains(&s.target)) {
+            LiteportError::AlreadyExists {
+                what: format!("relation {} already exists", qualified(schema, &spec.target)),
+                hint: "Pass {\"drop_existing\": true} to replace the tables, {\"data_only\": true} to load into them, or \"exclude\" to leave them out.".into(),
+            }
+            .report();
+        }
+    }
+    super::names::check_and_assign(&mut specs, &existing).or_report();
     let others: Vec<_> = catalog
         .others
         .iter()
@@ -148,7 +173,9 @@ fn migrate(
         let mut warnings: Vec<Vec<String>> = vec![vec![]; n];
         let mut untranslated = vec![0usize; n];
         let fresh = !prepared.opts.data_only || prepared.opts.truncate;
-        for step in &prepared.steps {
+        for (number, step) in prepared.steps.iter().enumerate() {
+            let context = format!("liteport.migrate step {} ({} {})", number + 1, step.kind, crate::sql_names::visible(&step.object));
+            let _context = crate::error::ContextScope::push(&context);
             if step.is_report() {
                 if let Some(t) = step.table {
                     untranslated[t] += 1;

@@ -8,3 +8,4 @@ pub mod options;
 pub mod plan;
 pub mod rejects;
 pub mod function;
+pub mod names;

@@ -37,9 +37,10 @@ impl Step {
     }
 }
 
-/// SQLite SQL shown as a comment, one `-- ` per line.
+/// SQLite SQL shown as a comment, one `-- ` per line (split at carriage returns too:
+/// Postgres and psql end a comment at either).
 fn commented(sql: &str) -> String {
-    sql.lines().map(|l| format!("-- {l}")).collect::<Vec<_>>().join("\n")
+    crate::sql_names::comment_lines(sql)
 }
 
 /// The order of the loads: referenced tables before the tables that reference them, so
@@ -94,7 +95,7 @@ pub fn build_steps(specs: &[TableSpec], others: &[OtherObject], opts: &MigrateOp
         }
         for i in load_order(specs) {
             let spec = &specs[i];
-            let staging = ddl::staging_table_name(spec);
+            let staging = spec.staging.clone();
             push("create staging", &staging, ddl::create_staging_sql(spec, schema, server, opts.on_error), None, Some(i));
             let load_note = if opts.data_only { notes(spec) } else { None };
             push("load", &spec.target, ddl::load_sql(spec, schema), load_note, Some(i));

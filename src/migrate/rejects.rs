@@ -86,7 +86,7 @@ pub fn sqlstate_text(code: PgSqlErrorCode) -> String {
 pub fn record(reject: &Reject) -> Result<()> {
     Spi::run_with_args(
         "INSERT INTO liteport.rejects (server, source_table, target, rowid, column_name, sqlstate, error, \"row\") \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::pg_catalog.jsonb)",
         &[
             reject.server.as_str().into(),
             reject.source_table.as_str().into(),
@@ -103,7 +103,7 @@ pub fn record(reject: &Reject) -> Result<()> {
 
 /// Rejects filed for a target table (by the current role: the table has row security).
 pub fn count_for(target: &str) -> i64 {
-    Spi::get_one_with_args::<i64>("SELECT count(*) FROM liteport.rejects WHERE target = $1", &[target.into()])
+    Spi::get_one_with_args::<i64>("SELECT pg_catalog.count(*) FROM liteport.rejects WHERE target OPERATOR(pg_catalog.=) $1", &[target.into()])
         .ok()
         .flatten()
         .unwrap_or(0)
@@ -111,7 +111,7 @@ pub fn count_for(target: &str) -> i64 {
 
 /// Forget earlier rejects of a target that is about to be loaded afresh.
 pub fn clear_for(target: &str) {
-    Spi::run_with_args("DELETE FROM liteport.rejects WHERE target = $1", &[target.into()]).unwrap_or_else(|e| panic!("clearing liteport.rejects: {e}"));
+    Spi::run_with_args("DELETE FROM liteport.rejects WHERE target OPERATOR(pg_catalog.=) $1", &[target.into()]).unwrap_or_else(|e| panic!("clearing liteport.rejects: {e}"));
 }
 
 #[cfg(test)]

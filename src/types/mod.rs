@@ -5,5 +5,7 @@
 //! layer only wraps the results into Datums.
 
 pub mod datetime;
+pub mod decimal;
 pub mod declared;
+pub mod json;
 pub mod scalar;

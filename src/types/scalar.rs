@@ -145,19 +145,31 @@ pub fn is_numeric_literal(text: &str) -> bool {
     i == t.len()
 }
 
-/// A UUID written as 36 characters (8-4-4-4-12 hex digits), in any case.
+/// A UUID as text, in every form Postgres's own uuid input reads: 32 hex digits in
+/// any case, optionally in braces, with a hyphen allowed after any group of four
+/// digits — so the canonical 8-4-4-4-12 form, and the 32 digits without hyphens that
+/// Django, SQLAlchemy and peewee store.
 pub fn parse_uuid_text(text: &str) -> Result<[u8; 16], ValueError> {
-    let b = text.trim().as_bytes();
-    let bad = || ValueError::new(ConversionKind::InvalidText, "not a UUID (expected 8-4-4-4-12 hex digits)");
-    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
-        return Err(bad());
-    }
+    let bad = || ValueError::new(ConversionKind::InvalidText, "not a UUID (expected 32 hex digits, as 8-4-4-4-12 or without hyphens)");
+    let t = text.trim_matches(|c: char| c.is_ascii_whitespace()).as_bytes();
+    let t = match t {
+        [b'{', inner @ .., b'}'] => inner,
+        _ => t,
+    };
     let mut out = [0u8; 16];
-    let mut nibbles = b.iter().filter(|c| **c != b'-').map(|c| (*c as char).to_digit(16));
-    for byte in out.iter_mut() {
-        let hi = nibbles.next().flatten().ok_or_else(bad)?;
-        let lo = nibbles.next().flatten().ok_or_else(bad)?;
+    let mut i = 0;
+    for (n, byte) in out.iter_mut().enumerate() {
+        // Postgres: an optional hyphen after each group of four digits but the last.
+        if n > 0 && n % 2 == 0 && t.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        let hi = t.get(i).and_then(|c| (*c as char).to_digit(16)).ok_or_else(bad)?;
+        let lo = t.get(i + 1).and_then(|c| (*c as char).to_digit(16)).ok_or_else(bad)?;
         *byte = (hi * 16 + lo) as u8;
+        i += 2;
+    }
+    if i != t.len() {
+        return Err(bad());
     }
     Ok(out)
 }
@@ -286,7 +298,16 @@ mod tests {
         let u = parse_uuid_text("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11").unwrap();
         assert_eq!(u[0], 0xa0);
         assert_eq!(u[15], 0x11);
-        for bad in ["a0eebc999c0b4ef8bb6d6bb9bd380a11", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1g", "", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11-"] {
+        // Every form Postgres's uuid_in reads (its documentation's examples).
+        for same in [
+            "a0eebc999c0b4ef8bb6d6bb9bd380a11",
+            "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}",
+            "a0ee-bc99-9c0b-4ef8-bb6d-6bb9-bd38-0a11",
+            "{a0eebc99-9c0b4ef8-bb6d6bb9-bd380a11}",
+        ] {
+            assert_eq!(parse_uuid_text(same).unwrap(), u, "{same}");
+        }
+        for bad in ["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1g", "", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11-", "{a0eebc999c0b4ef8bb6d6bb9bd380a11", "a0e-ebc999c0b4ef8bb6d6bb9bd380a11", "a0eebc999c0b4ef8bb6d6bb9bd380a1"] {
             assert!(parse_uuid_text(bad).is_err(), "{bad}");
         }
     }

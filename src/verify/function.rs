@@ -122,7 +122,7 @@ fn source_checksum(conn: &SqliteConnection, spec: &TableSpec, columns: &[(String
                 let Ok(cell) = (unsafe { Cell::from_column(stmt.ptr(), i as i32, class) }) else {
                     conn.error_for_code(ffi::SQLITE_NOMEM, &format!("reading \"{}\"", spec.source), String::new()).report()
                 };
-                match unsafe { target.to_datum(&cell, utf8) } {
+                match unsafe { target.to_datum(&cell, utf8, true) } {
                     Ok(datum) => unsafe { codec.encode(&mut encoder, datum) },
                     Err(_) => return false,
                 }
@@ -146,7 +146,7 @@ fn source_checksum(conn: &SqliteConnection, spec: &TableSpec, columns: &[(String
 fn target_checksum(schema: &str, spec: &TableSpec, columns: &[(String, PgColumn)], with_checksum: bool) -> (i64, Option<Checksum>) {
     let table = qualified(schema, &spec.target);
     if !with_checksum || columns.is_empty() {
-        let rows = Spi::get_one::<i64>(&format!("SELECT count(*) FROM {table}")).unwrap_or_else(|e| panic!("{e}")).unwrap_or(0);
+        let rows = Spi::get_one::<i64>(&format!("SELECT pg_catalog.count(*) FROM {table}")).unwrap_or_else(|e| panic!("{e}")).unwrap_or(0);
         return (rows, None);
     }
     let list: Vec<String> = columns.iter().map(|(_, c)| crate::fdw::import_sql::pg_ident(&c.name)).collect();

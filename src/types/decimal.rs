@@ -1,0 +1,160 @@
+//! Decimal literals checked against Postgres's numeric before numeric_in sees them,
+//! so that numeric_in never raises (a caught ERROR outside a subtransaction is not
+//! allowed) and a typmod never rounds: SQLite enforces no scale, and ORMs write
+//! unrounded values (19.999 into DECIMAL(10,2)), so a value that does not fit
+//! `numeric(p,s)` exactly is an error naming the scale it needs, never a rounding.
+
+use crate::error::{ConversionKind, ValueError};
+
+/// Postgres's numeric limits: 131072 digits before the point, 16383 after
+/// (NUMERIC_WEIGHT_MAX and NUMERIC_DSCALE_MAX).
+const MAX_INTEGER_DIGITS: i64 = 131_072;
+const MAX_DISPLAY_SCALE: i64 = 16_383;
+
+/// A decimal literal's shape: what numeric_in and a typmod would make of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecimalShape {
+    /// Digits before the point once the exponent is applied (0 for |v| < 1).
+    pub integer_digits: i64,
+    /// Digits after the point that are not trailing zeros: the scale needed to hold
+    /// the value exactly.
+    pub significant_scale: i64,
+    /// Digits after the point as written (after the exponent): numeric_in keeps them.
+    pub display_scale: i64,
+}
+
+/// The shape of `text` if it is a decimal literal (sign, digits, point, exponent).
+pub fn shape(text: &str) -> Option<DecimalShape> {
+    let t = text.trim_matches(|c: char| c.is_ascii_whitespace()).as_bytes();
+    let t = t.strip_prefix(b"-").or_else(|| t.strip_prefix(b"+")).unwrap_or(t);
+    let int_len = t.iter().take_while(|b| b.is_ascii_digit()).count();
+    let (int_part, rest) = t.split_at(int_len);
+    let (frac_part, rest) = match rest.strip_prefix(b".") {
+        Some(r) => {
+            let n = r.iter().take_while(|b| b.is_ascii_digit()).count();
+            r.split_at(n)
+        }
+        None => (&rest[..0], rest),
+    };
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    let exponent: i64 = match rest {
+        [] => 0,
+        [b'e' | b'E', e @ ..] => {
+            let (negative, digits) = match e {
+                [b'-', d @ ..] => (true, d),
+                [b'+', d @ ..] => (false, d),
+                d => (false, d),
+            };
+            if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            // Beyond any numeric's range either way; keep the arithmetic small.
+            let magnitude = std::str::from_utf8(digits).ok()?.parse::<i64>().unwrap_or(i64::MAX / 4).min(i64::MAX / 4);
+            if negative {
+                -magnitude
+            } else {
+                magnitude
+            }
+        }
+        _ => return None,
+    };
+    // value = digits × 10^(exponent − frac_len), digits = int_part ++ frac_part.
+    let all: Vec<u8> = int_part.iter().chain(frac_part.iter()).copied().collect();
+    let first_nonzero = all.iter().position(|&b| b != b'0');
+    let last_nonzero = all.iter().rposition(|&b| b != b'0');
+    let point = int_part.len() as i64 + exponent; // position of the point within `all`
+    let display_scale = (frac_part.len() as i64 - exponent).max(0);
+    let (integer_digits, significant_scale) = match (first_nonzero, last_nonzero) {
+        (Some(first), Some(last)) => ((point - first as i64).max(0), (last as i64 + 1 - point).max(0)),
+        _ => (0, 0),
+    };
+    Some(DecimalShape { integer_digits, significant_scale, display_scale })
+}
+
+/// (precision, scale) of a numeric typmod; None for an unconstrained numeric.
+pub fn typmod_precision_scale(typmod: i32) -> Option<(i64, i64)> {
+    if typmod < 4 {
+        return None;
+    }
+    let t = typmod - 4;
+    let precision = ((t >> 16) & 0xffff) as i64;
+    // The scale is an 11-bit signed number (Postgres 15 allows negative scales).
+    let raw = (t & 0x7ff) as i64;
+    let scale = if raw & 0x400 != 0 { raw - 0x800 } else { raw };
+    Some((precision, scale))
+}
+
+/// Check `text` for numeric with `typmod` (-1: unconstrained): Ok when numeric_in
+/// accepts it and, with a typmod, keeps its value exactly.
+pub fn check(text: &str, typmod: i32) -> Result<DecimalShape, ValueError> {
+    let s = shape(text).ok_or_else(|| ValueError::new(ConversionKind::InvalidText, "not a number"))?;
+    if s.integer_digits > MAX_INTEGER_DIGITS || s.display_scale > MAX_DISPLAY_SCALE {
+        return Err(ValueError::new(ConversionKind::OutOfRange, "value overflows numeric format"));
+    }
+    if let Some((precision, scale)) = typmod_precision_scale(typmod) {
+        if s.significant_scale > scale {
+            return Err(ValueError::new(
+                ConversionKind::OutOfRange,
+                format!(
+                    "it has {} digit{} after the point and numeric({precision},{scale}) would round it (SQLite does not enforce a DECIMAL's scale); use numeric({},{}) or numeric",
+                    s.significant_scale,
+                    if s.significant_scale == 1 { "" } else { "s" },
+                    (s.integer_digits.max(precision - scale) + s.significant_scale).min(1000),
+                    s.significant_scale
+                ),
+            ));
+        }
+        if s.integer_digits > precision - scale {
+            return Err(ValueError::new(
+                ConversionKind::OutOfRange,
+                format!("numeric field overflow: {} digits before the point do not fit numeric({precision},{scale})", s.integer_digits),
+            ));
+        }
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typmod(p: i32, s: i32) -> i32 {
+        ((p << 16) | (s & 0x7ff)) + 4
+    }
+
+    #[test]
+    fn shapes_count_digits_around_the_point() {
+        assert_eq!(shape("19.999"), Some(DecimalShape { integer_digits: 2, significant_scale: 3, display_scale: 3 }));
+        assert_eq!(shape("3.140"), Some(DecimalShape { integer_digits: 1, significant_scale: 2, display_scale: 3 }));
+        assert_eq!(shape("-0.005"), Some(DecimalShape { integer_digits: 0, significant_scale: 3, display_scale: 3 }));
+        assert_eq!(shape("1.5e3"), Some(DecimalShape { integer_digits: 4, significant_scale: 0, display_scale: 0 }));
+        assert_eq!(shape("1e-300").unwrap().significant_scale, 300);
+        assert_eq!(shape("0.000"), Some(DecimalShape { integer_digits: 0, significant_scale: 0, display_scale: 3 }));
+        assert_eq!(shape(" 12 "), Some(DecimalShape { integer_digits: 2, significant_scale: 0, display_scale: 0 }));
+        assert_eq!(shape(".5").unwrap().significant_scale, 1);
+        assert_eq!(shape("5.").unwrap().integer_digits, 1);
+        for bad in ["", ".", "abc", "1e", "1e+", "NaN", "Infinity", "1.2.3", "--1", "0x10"] {
+            assert_eq!(shape(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_scale_that_would_round_is_refused() {
+        assert!(check("19.999", typmod(10, 2)).unwrap_err().reason.contains("would round"));
+        assert!(check("1.005", typmod(10, 2)).is_err());
+        assert!(check("2.5", typmod(5, 0)).is_err());
+        assert!(check("3.14", typmod(10, 2)).is_ok());
+        assert!(check("3.1400", typmod(10, 2)).is_ok());
+        assert!(check("12345678.9", typmod(10, 2)).is_ok());
+        assert!(check("123456789", typmod(10, 2)).unwrap_err().reason.contains("numeric field overflow"));
+        assert!(check("1200", typmod(4, -2)).is_ok());
+        assert!(check("1250", typmod(4, -2)).is_err());
+        assert!(check("1e200000", -1).is_err());
+        assert!(check("1e-17000", -1).is_err());
+        assert!(check("1e-300", -1).is_ok());
+        assert_eq!(typmod_precision_scale(typmod(4, -2)), Some((4, -2)));
+        assert_eq!(typmod_precision_scale(-1), None);
+    }
+}

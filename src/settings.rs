@@ -27,8 +27,14 @@ const FIXED: &[(&str, &str)] = &[
 
 /// Run `f` with FIXED in force, restoring the caller's settings afterwards.
 pub fn with_fixed_settings<T>(f: impl FnOnce() -> T) -> T {
+    with_settings(FIXED, f)
+}
+
+/// Run `f` with `settings` in force (as a function's SET clauses), restoring the
+/// caller's afterwards; an ERROR restores them through the (sub)transaction's abort.
+pub fn with_settings<T>(settings: &[(&str, &str)], f: impl FnOnce() -> T) -> T {
     let nest = unsafe { pg_sys::NewGUCNestLevel() };
-    for (name, value) in FIXED {
+    for (name, value) in settings {
         let (name, value) = (CString::new(*name).expect("no NUL"), CString::new(*value).expect("no NUL"));
         unsafe {
             pg_sys::set_config_option(

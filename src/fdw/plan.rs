@@ -101,8 +101,8 @@ impl PlanData {
         if message.starts_with("no such table") {
             return LiteportError::TableNotFound { server: server.into(), table: self.table.clone() };
         }
-        if let Some(col) = message.strip_prefix("no such column: ") {
-            return LiteportError::ColumnNotFound { server: server.into(), table: self.table.clone(), column: col.to_string() };
+        if let Some(column) = schema::missing_column(&message) {
+            return LiteportError::ColumnNotFound { server: server.into(), table: self.table.clone(), column };
         }
         LiteportError::Sqlite { server: server.into(), doing: format!("preparing \"{}\"", self.sql), message }
     }

@@ -34,6 +34,19 @@ pub fn existing_columns(schema: &str, table: &str) -> Option<Vec<ExistingColumn>
     (!columns.is_empty()).then_some(columns)
 }
 
+/// The current role must be able to create tables in `schema` (Postgres's own
+/// privilege error otherwise, before anything else is looked at).
+fn require_create_on_schema(schema: &str) {
+    let c_schema = std::ffi::CString::new(schema).expect("a schema name holds no NUL byte");
+    unsafe {
+        let oid = pg_sys::get_namespace_oid(c_schema.as_ptr(), false);
+        let result = pg_sys::pg_namespace_aclcheck(oid, pg_sys::GetUserId(), pg_sys::ACL_CREATE as pg_sys::AclMode);
+        if result != pg_sys::AclResult::ACLCHECK_OK {
+            pg_sys::aclcheck_error(result, pg_sys::ObjectType::OBJECT_SCHEMA, c_schema.as_ptr());
+        }
+    }
+}
+
 /// The names of the relations in `schema` (none if it does not exist).
 fn schema_relations(schema: &str) -> std::collections::HashSet<String> {
     Spi::connect(|c| {
@@ -165,6 +178,7 @@ fn migrate(
     (name!(table_name, String), name!(rows_copied, i64), name!(rows_rejected, i64), name!(seconds, f64), name!(status, String)),
 > {
     crate::settings::with_fixed_settings(|| {
+        require_create_on_schema(target_schema);
         let prepared = prepare(server, target_schema, &options, false);
         let n = prepared.specs.len();
         let mut copied = vec![0i64; n];

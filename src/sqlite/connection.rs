@@ -531,6 +531,7 @@ mod tests {
         db.execute_batch("CREATE TABLE t(name)").unwrap();
         harden(&db).unwrap();
         let err = db.prepare("SELECT \"Nmae\" FROM t").err().unwrap().to_string();
-        assert!(err.contains("no such column: Nmae"), "{err}");
+        assert!(err.contains("no such column: \"Nmae\""), "{err}");
+        assert_eq!(crate::sqlite::schema::missing_column(&err).as_deref(), Some("Nmae"));
     }
 }

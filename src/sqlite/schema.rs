@@ -115,6 +115,18 @@ pub fn integer_primary_key(kind: RelationKind, columns: &[Column]) -> Option<&Co
     }
 }
 
+/// The column a statement names that the table does not have, read from SQLite's
+/// error message (`no such column: "x" - should this be a string literal ...`).
+pub fn missing_column(error_message: &str) -> Option<String> {
+    let rest = error_message.split("no such column: ").nth(1)?;
+    let name = rest.split(" - should this be").next().unwrap_or(rest).trim();
+    let name = match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+        Some(quoted) => quoted.replace("\"\"", "\""),
+        None => name.to_string(),
+    };
+    Some(name)
+}
+
 /// The function a view calls that this SQLite does not define, read from SQLite's
 /// error message ("no such function: X").
 pub fn missing_function(error_message: &str) -> Option<String> {

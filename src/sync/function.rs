@@ -171,11 +171,17 @@ fn lock_state(foreign_table: pg_sys::Oid, target: pg_sys::Oid, wait: bool) -> Op
     if select(SELECT).is_some() {
         return None;
     }
-    Spi::run_with_args(
-        "INSERT INTO liteport.sync_state (foreign_table, target) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        &args(),
-    )
-    .unwrap_or_else(|e| panic!("writing liteport.sync_state: {e}"));
+    // The first run of a pair creates the row. A concurrent first run waits on that
+    // insert; without `wait` it gives up at once (lock_timeout) and is skipped.
+    let insert = move || {
+        Spi::run_with_args("INSERT INTO liteport.sync_state (foreign_table, target) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[foreign_table.into(), target.into()])
+            .unwrap_or_else(|e| panic!("writing liteport.sync_state: {e}"))
+    };
+    if wait {
+        insert();
+    } else if crate::subtransaction::run(move || crate::settings::with_settings(&[("lock_timeout", "1")], insert)).is_err() {
+        return None;
+    }
     select(&format!("{SELECT}{lock}"))
 }
 

@@ -16,8 +16,9 @@ const MAX_DISPLAY_SCALE: i64 = 16_383;
 pub struct DecimalShape {
     /// Digits before the point once the exponent is applied (0 for |v| < 1).
     pub integer_digits: i64,
-    /// Digits after the point that are not trailing zeros: the scale needed to hold
-    /// the value exactly.
+    /// The scale needed to hold the value exactly: digits after the point that are not
+    /// trailing zeros, or minus the trailing zeros of a whole number (1200 needs -2,
+    /// as numeric(p,-2) would hold it).
     pub significant_scale: i64,
     /// Digits after the point as written (after the exponent): numeric_in keeps them.
     pub display_scale: i64,
@@ -67,7 +68,7 @@ pub fn shape(text: &str) -> Option<DecimalShape> {
     let point = int_part.len() as i64 + exponent; // position of the point within `all`
     let display_scale = (frac_part.len() as i64 - exponent).max(0);
     let (integer_digits, significant_scale) = match (first_nonzero, last_nonzero) {
-        (Some(first), Some(last)) => ((point - first as i64).max(0), (last as i64 + 1 - point).max(0)),
+        (Some(first), Some(last)) => ((point - first as i64).max(0), last as i64 + 1 - point),
         _ => (0, 0),
     };
     Some(DecimalShape { integer_digits, significant_scale, display_scale })
@@ -95,14 +96,13 @@ pub fn check(text: &str, typmod: i32) -> Result<DecimalShape, ValueError> {
     }
     if let Some((precision, scale)) = typmod_precision_scale(typmod) {
         if s.significant_scale > scale {
+            let needed = s.significant_scale.max(0);
             return Err(ValueError::new(
                 ConversionKind::OutOfRange,
                 format!(
-                    "it has {} digit{} after the point and numeric({precision},{scale}) would round it (SQLite does not enforce a DECIMAL's scale); use numeric({},{}) or numeric",
-                    s.significant_scale,
-                    if s.significant_scale == 1 { "" } else { "s" },
-                    (s.integer_digits.max(precision - scale) + s.significant_scale).min(1000),
-                    s.significant_scale
+                    "it has {needed} digit{} after the point and numeric({precision},{scale}) would round it (SQLite does not enforce a DECIMAL's scale); use numeric({},{needed}) or numeric",
+                    if needed == 1 { "" } else { "s" },
+                    (s.integer_digits.max(precision - scale) + needed).min(1000),
                 ),
             ));
         }
@@ -129,10 +129,11 @@ mod tests {
         assert_eq!(shape("19.999"), Some(DecimalShape { integer_digits: 2, significant_scale: 3, display_scale: 3 }));
         assert_eq!(shape("3.140"), Some(DecimalShape { integer_digits: 1, significant_scale: 2, display_scale: 3 }));
         assert_eq!(shape("-0.005"), Some(DecimalShape { integer_digits: 0, significant_scale: 3, display_scale: 3 }));
-        assert_eq!(shape("1.5e3"), Some(DecimalShape { integer_digits: 4, significant_scale: 0, display_scale: 0 }));
+        assert_eq!(shape("1.5e3"), Some(DecimalShape { integer_digits: 4, significant_scale: -2, display_scale: 0 }));
         assert_eq!(shape("1e-300").unwrap().significant_scale, 300);
         assert_eq!(shape("0.000"), Some(DecimalShape { integer_digits: 0, significant_scale: 0, display_scale: 3 }));
         assert_eq!(shape(" 12 "), Some(DecimalShape { integer_digits: 2, significant_scale: 0, display_scale: 0 }));
+        assert_eq!(shape("1200").unwrap().significant_scale, -2);
         assert_eq!(shape(".5").unwrap().significant_scale, 1);
         assert_eq!(shape("5.").unwrap().integer_digits, 1);
         for bad in ["", ".", "abc", "1e", "1e+", "NaN", "Infinity", "1.2.3", "--1", "0x10"] {

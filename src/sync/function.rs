@@ -339,7 +339,7 @@ fn run(foreign_table: pg_sys::Oid, target: pg_sys::Oid, key: Option<Vec<String>>
             notes.push(format!(
                 "the watermark column changed (was {} of type {}, now \"{}\"): read every row",
                 state.watermark_column.as_deref().map(|c| format!("\"{c}\"")).unwrap_or_else(|| "none".into()),
-                state.watermark_type.map(|t| t.to_u32().to_string()).unwrap_or_else(|| "none".into()),
+                state.watermark_type.map(|t| unsafe { cstr_to_string(pg_sys::format_type_be(t)) }).unwrap_or_else(|| "none".into()),
                 w.column
             ));
             Reading::All

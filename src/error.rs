@@ -1,9 +1,11 @@
 //! One error type for all of liteport, and the one place that maps it to SQLSTATEs.
 //!
 //! Every failure a user can cause (a bad option, a missing file, a value that does not
-//! convert) is a variant here. `report()` turns it into a Postgres ERROR; nothing else in
-//! the crate calls `ereport`, so the message shape and the SQLSTATE of each kind of
-//! failure are decided in this file alone.
+//! convert) is a variant here, and `report()` turns it into a Postgres ERROR with the
+//! variant's SQLSTATE and hint. The exceptions raise Postgres's own errors with
+//! Postgres's own codes: privilege checks (aclcheck_error), the coercion helpers'
+//! messages (coerce/sql.rs, which name the SQL function), a server of another wrapper
+//! (fdw/server.rs) and IMPORT's remote schema (fdw/import.rs).
 
 use pgrx::pg_sys::errcodes::PgSqlErrorCode;
 use std::fmt;

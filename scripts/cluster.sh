@@ -1,6 +1,8 @@
-# Throwaway PostgreSQL 15 clusters for the demo, tests and benchmarks. Source this file.
+# Throwaway PostgreSQL clusters for the demo, tests and benchmarks. Source this file.
 # Postgres refuses to run as root, so clusters belong to the postgres OS user.
-PGBIN=/usr/lib/postgresql/15/bin
+# PGBIN selects the installation (default: Debian's PostgreSQL 15); cluster_psql uses
+# that installation's psql.
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 
 # cluster_start DIR PORT [postgresql.conf lines...]: a fresh cluster in DIR on PORT,
 # listening on a Unix socket in DIR only.
@@ -31,5 +33,5 @@ cluster_stop() {
 # cluster_psql DIR PORT [psql args...]
 cluster_psql() {
     local dir=$1 port=$2; shift 2
-    psql -X -h "$dir" -p "$port" -U postgres -v ON_ERROR_STOP=1 "$@"
+    "$PGBIN/psql" -X -h "$dir" -p "$port" -U postgres -v ON_ERROR_STOP=1 "$@"
 }

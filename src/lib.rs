@@ -16,6 +16,7 @@ pub mod fdw;
 pub mod gucs;
 pub mod migrate;
 pub mod pg_columns;
+pub mod pg_compat;
 pub mod profile;
 pub mod settings;
 pub mod sql_names;
@@ -30,6 +31,7 @@ pgrx::extension_sql_file!("../sql/coerce.sql", name = "coerce", requires = ["lit
 pgrx::extension_sql_file!("../sql/migrate.sql", name = "migrate", requires = ["liteport_fdw"]);
 pgrx::extension_sql_file!("../sql/large_object.sql", name = "large_object", requires = ["liteport_fdw"]);
 pgrx::extension_sql_file!("../sql/sync.sql", name = "sync", requires = ["liteport_fdw", sync_run]);
+pgrx::extension_sql_file!("../sql/comments.sql", name = "comments", finalize);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {

@@ -48,8 +48,7 @@ unsafe extern "C-unwind" fn acquire_sample_rows(
         let rowid = schema::rowid_alias(found.kind, &sqlite_columns);
 
         let tupdesc = (*relation).rd_att;
-        let natts = (*tupdesc).natts as usize;
-        let attrs = (*tupdesc).attrs.as_slice(natts);
+        let attrs = crate::pg_compat::tupdesc_attrs(tupdesc);
         let (mut attnums, mut names, mut conversions) = (Vec::new(), Vec::new(), Vec::new());
         for (i, attr) in attrs.iter().enumerate() {
             if attr.attisdropped {

@@ -240,7 +240,7 @@ unsafe fn column_infos(conn: &SqliteConnection, relid: pg_sys::Oid, relation: &s
         let rel = pg_sys::table_open(relid, pg_sys::NoLock as i32);
         let tupdesc = (*rel).rd_att;
         let natts = (*tupdesc).natts as usize;
-        let attrs = (*tupdesc).attrs.as_slice(natts);
+        let attrs = crate::pg_compat::tupdesc_attrs(tupdesc);
         let mut out = Vec::with_capacity(natts);
         for (i, attr) in attrs.iter().enumerate() {
             let (name, options) = column_source(relid, (i + 1) as i16, attr);
@@ -318,18 +318,7 @@ pub unsafe extern "C-unwind" fn get_foreign_paths(
         // an index SQLite still reads every row.
         let total = startup + remote_rows * per_row_read() + rows * per_row_returned();
         let add = |rows: f64, startup: f64, total: f64, pathkeys: *mut pg_sys::List, required_outer: *mut pg_sys::Bitmapset| {
-            let path = pg_sys::create_foreignscan_path(
-                root,
-                baserel,
-                std::ptr::null_mut(),
-                rows,
-                startup,
-                total,
-                pathkeys,
-                required_outer,
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-            );
+            let path = crate::pg_compat::create_foreignscan_path(root, baserel, rows, startup, total, pathkeys, required_outer);
             pg_sys::add_path(baserel, path as *mut pg_sys::Path);
         };
         add(rows, startup, total, std::ptr::null_mut(), std::ptr::null_mut());
@@ -363,7 +352,7 @@ pub unsafe extern "C-unwind" fn get_foreign_paths(
             let mut d = Deparser { relid, columns: &columns, params: vec![], allow_outer: true };
             let Some(expr) = d.deparse((*rinfo).clause as *mut pg_sys::Node) else { continue };
             let required_outer = pg_sys::bms_del_member(pg_sys::bms_copy((*rinfo).clause_relids), relid as i32);
-            if pg_sys::bms_is_empty(required_outer) {
+            if crate::pg_compat::bms_is_empty(required_outer) {
                 continue;
             }
             let ppi = pg_sys::get_baserel_parampathinfo(root, baserel, required_outer);
@@ -443,7 +432,7 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
         let rel = pg_sys::table_open(foreigntableid, pg_sys::NoLock as i32);
         let tupdesc = (*rel).rd_att;
         let natts = (*tupdesc).natts;
-        let attrs = (*tupdesc).attrs.as_slice(natts as usize);
+        let attrs = crate::pg_compat::tupdesc_attrs(tupdesc);
         let mut attnums = Vec::new();
         let mut column_names = Vec::new();
         let mut conversions = Vec::new();

@@ -348,7 +348,7 @@ impl Deparser<'_> {
                     _ => false,
                 };
                 // The default btree ordering of the type: strategy < or >.
-                let strategy = (*pathkey).pk_strategy as u32;
+                let strategy = crate::pg_compat::pathkey_strategy(pathkey);
                 if !ok || (strategy != pg_sys::BTLessStrategyNumber && strategy != pg_sys::BTGreaterStrategyNumber) {
                     return None;
                 }

@@ -94,7 +94,7 @@ impl ScanState {
     pub unsafe fn begin(conn: Rc<SqliteConnection>, plan: &PlanData, tupdesc: pg_sys::TupleDesc) -> Result<ScanState> {
         let statement = RawStatement::prepare(&conn, &plan.sql).map_err(|message| plan.prepare_error(&conn.options.server_name, message))?;
         let natts = unsafe { (*tupdesc).natts } as usize;
-        let attrs = unsafe { (*tupdesc).attrs.as_slice(natts) };
+        let attrs = unsafe { crate::pg_compat::tupdesc_attrs(tupdesc) };
         let columns = plan
             .attnums
             .iter()

@@ -33,7 +33,7 @@ pub fn try_open_server(name: &str) -> crate::error::Result<Rc<SqliteConnection>>
                 format!("server \"{name}\" is not a liteport server")
             );
         }
-        let result = pg_sys::pg_foreign_server_aclcheck(oid, pg_sys::GetUserId(), pg_sys::ACL_USAGE as pg_sys::AclMode);
+        let result = crate::pg_compat::foreign_server_usage(oid);
         if result != pg_sys::AclResult::ACLCHECK_OK {
             pg_sys::aclcheck_error(result, pg_sys::ObjectType::OBJECT_FOREIGN_SERVER, c_name.as_ptr());
         }

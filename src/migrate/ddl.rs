@@ -113,7 +113,7 @@ pub fn table_spec(
         let is_text = pg_type == "text";
         let collation = match c.collation.to_ascii_uppercase().as_str() {
             "BINARY" => None,
-            "NOCASE" if is_text => Some("liteport.nocase"),
+            "NOCASE" if is_text && crate::pg_compat::nocase_collation().is_some() => crate::pg_compat::nocase_collation(),
             other => {
                 if existing.is_none() {
                     notes.push(format!("column \"{}\": collation {other} is not kept (Postgres compares it with the database default)", col.name));

@@ -148,7 +148,7 @@ fn number(n: &str) -> Result<String, String> {
 /// NOCASE keeps its case-insensitive meaning through liteport's ICU collation.
 pub fn collation(name: &str) -> Result<&'static str, String> {
     match name.to_ascii_uppercase().as_str() {
-        "NOCASE" => Ok("liteport.nocase"),
+        "NOCASE" => crate::pg_compat::nocase_collation().ok_or_else(|| "collation NOCASE needs ICU, which this PostgreSQL was built without".to_string()),
         "BINARY" => Ok("\"C\""),
         other => Err(format!("collation {other} has no Postgres equivalent")),
     }

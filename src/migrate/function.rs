@@ -65,6 +65,7 @@ fn schema_relations(schema: &str) -> std::collections::HashSet<String> {
 /// tables exist (data_only, verify); their column types are used.
 pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool) -> Prepared {
     let opts = MigrateOptions::parse(&options.0.to_string()).or_report();
+    crate::pg_compat::refresh_nocase();
     let conn = open_server(server);
     let catalog = read_catalog(conn.db()).map_err(|e| conn.sqlite_error("reading the schema", &e)).or_report();
     for listed in opts.tables.iter().flatten() {

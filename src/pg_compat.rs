@@ -58,6 +58,23 @@ pub unsafe fn foreign_server_usage(server: pg_sys::Oid) -> pg_sys::AclResult::Ty
     }
 }
 
+/// The current user's CREATE check on a schema. PG 16 replaced
+/// `pg_namespace_aclcheck` by the generic `object_aclcheck`.
+///
+/// # Safety
+/// Must run inside a transaction in a backend.
+pub unsafe fn schema_create(schema: pg_sys::Oid) -> pg_sys::AclResult::Type {
+    let mode = pg_sys::ACL_CREATE as pg_sys::AclMode;
+    #[cfg(feature = "pg18")]
+    unsafe {
+        pg_sys::object_aclcheck(pg_sys::NamespaceRelationId, schema, pg_sys::GetUserId(), mode)
+    }
+    #[cfg(not(feature = "pg18"))]
+    unsafe {
+        pg_sys::pg_namespace_aclcheck(schema, pg_sys::GetUserId(), mode)
+    }
+}
+
 /// `create_foreignscan_path` without an output target, outer path or private list.
 /// PG 17 added `fdw_restrictinfo`, PG 18 `disabled_nodes` (0: the path is enabled).
 ///

@@ -40,7 +40,7 @@ fn require_create_on_schema(schema: &str) {
     let c_schema = std::ffi::CString::new(schema).expect("a schema name holds no NUL byte");
     unsafe {
         let oid = pg_sys::get_namespace_oid(c_schema.as_ptr(), false);
-        let result = pg_sys::pg_namespace_aclcheck(oid, pg_sys::GetUserId(), pg_sys::ACL_CREATE as pg_sys::AclMode);
+        let result = crate::pg_compat::schema_create(oid);
         if result != pg_sys::AclResult::ACLCHECK_OK {
             pg_sys::aclcheck_error(result, pg_sys::ObjectType::OBJECT_SCHEMA, c_schema.as_ptr());
         }

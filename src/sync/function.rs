@@ -121,9 +121,8 @@ fn missing_source_columns(foreign_table: pg_sys::Oid) -> Vec<String> {
     unsafe {
         let rel = pg_sys::table_open(foreign_table, pg_sys::AccessShareLock as i32);
         let tupdesc = (*rel).rd_att;
-        let natts = (*tupdesc).natts as usize;
         let mut missing = Vec::new();
-        for (i, attr) in (*tupdesc).attrs.as_slice(natts).iter().enumerate() {
+        for (i, attr) in crate::pg_compat::tupdesc_attrs(tupdesc).iter().enumerate() {
             if attr.attisdropped {
                 continue;
             }

@@ -130,8 +130,8 @@ static NOCASE_AVAILABLE: std::sync::atomic::AtomicBool = std::sync::atomic::Atom
 /// Re-reads whether `liteport.nocase` exists (call before planning a migration).
 pub fn refresh_nocase() {
     let exists = pgrx::Spi::get_one::<bool>(
-        "SELECT EXISTS (SELECT FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace \
-         WHERE n.nspname = 'liteport' AND c.collname = 'nocase')",
+        "SELECT EXISTS (SELECT FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.collnamespace \
+         WHERE n.nspname OPERATOR(pg_catalog.=) 'liteport' AND c.collname OPERATOR(pg_catalog.=) 'nocase')",
     )
     .ok()
     .flatten()

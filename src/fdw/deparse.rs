@@ -39,6 +39,8 @@ pub enum RemoteExpr {
     In(Box<RemoteExpr>, Vec<RemoteExpr>),
     /// `a GLOB pattern`, the exact-case equivalent of a Postgres LIKE pattern.
     Glob(Box<RemoteExpr>, String),
+    /// A constant of liteport's own (a guard's bound: `''`, `x''`, 9007199254740992).
+    Literal(&'static str),
 }
 
 impl RemoteExpr {
@@ -53,6 +55,7 @@ impl RemoteExpr {
             RemoteExpr::IsNull(e, negated) => format!("{} IS {}NULL", e.to_sql(), if *negated { "NOT " } else { "" }),
             RemoteExpr::In(e, items) => format!("{} IN ({})", e.to_sql(), items.iter().map(|i| i.to_sql()).collect::<Vec<_>>().join(", ")),
             RemoteExpr::Glob(e, pattern) => format!("{} GLOB '{}'", e.to_sql(), pattern.replace('\'', "''")),
+            RemoteExpr::Literal(s) => s.to_string(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod nodes;
 pub mod options;
 pub mod plan;
 pub mod pushdown;
+pub mod qual;
 pub mod read_ahead;
 pub mod scan;
 pub mod server;

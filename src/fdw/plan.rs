@@ -1,10 +1,11 @@
 //! Planning a foreign scan: size estimate, one path, and the plan node whose
 //! `fdw_private` carries everything the executor needs as Postgres nodes.
 
-use super::deparse::{self, RemoteExpr};
+use super::deparse;
 use super::nodes::*;
 use super::options;
-use super::pushdown::{column_class, ColumnInfo, Deparser, PushClass};
+use super::pushdown::{column_kind, order_keys, BindMode, Builder, ColumnFacts, Slot};
+use super::qual::{CmpOp, Extractor, Qual};
 use crate::error::{LiteportError, OrReport, Result};
 use crate::sqlite::cache::connection_for;
 use crate::sqlite::connection::{SourceOptions, SqliteConnection};
@@ -13,7 +14,8 @@ use pgrx::pg_sys;
 use pgrx::prelude::*;
 
 /// Everything execution needs, decided at plan time. Serialized into `fdw_private` as
-/// a List of value nodes, so cached plans (prepared statements) copy it like any node.
+/// a List of value nodes (positions: `PlanItem`), so cached plans (prepared
+/// statements) copy it like any node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanData {
     /// The statement sent to SQLite; EXPLAIN VERBOSE shows it.
@@ -31,11 +33,29 @@ pub struct PlanData {
     /// Table option `on_error 'reject'`: rows that do not convert are skipped and kept
     /// in liteport.rejects under this target name. None: the first one is an ERROR.
     pub reject_target: Option<String>,
+    /// The statement's parameters ?1, ?2, ...: which of the plan's `fdw_exprs` each
+    /// binds, and how (pushdown::BindMode).
+    pub slots: Vec<Slot>,
 }
+
+/// Positions in the plan's fdw_private List.
+#[derive(Clone, Copy)]
+enum PlanItem {
+    Sql,
+    Table,
+    Attnums,
+    ColumnNames,
+    HasRowid,
+    Conversions,
+    RejectTarget,
+    Slots,
+}
+const PLAN_ITEMS: usize = PlanItem::Slots as usize + 1;
 
 impl PlanData {
     pub unsafe fn to_list(&self) -> *mut pg_sys::List {
         unsafe {
+            let mut items: Vec<*mut std::ffi::c_void> = vec![std::ptr::null_mut(); PLAN_ITEMS];
             let mut attnums = std::ptr::null_mut();
             for a in &self.attnums {
                 attnums = pg_sys::lappend_int(attnums, *a);
@@ -44,12 +64,6 @@ impl PlanData {
             for n in &self.column_names {
                 names = pg_sys::lappend(names, make_string(n));
             }
-            let mut list = std::ptr::null_mut();
-            list = pg_sys::lappend(list, make_string(&self.sql));
-            list = pg_sys::lappend(list, make_string(&self.table));
-            list = pg_sys::lappend(list, attnums as *mut _);
-            list = pg_sys::lappend(list, names as *mut _);
-            list = pg_sys::lappend(list, pg_sys::makeInteger(self.has_rowid as i32) as *mut _);
             // Per column: [epoch unit or "", empty_as_null 0/1, timezone or ""].
             let mut conversions = std::ptr::null_mut();
             for c in &self.conversions {
@@ -59,23 +73,39 @@ impl PlanData {
                 item = pg_sys::lappend(item, make_string(c.timezone.as_deref().unwrap_or("")));
                 conversions = pg_sys::lappend(conversions, item as *mut _);
             }
-            list = pg_sys::lappend(list, conversions as *mut _);
-            list = pg_sys::lappend(list, make_string(self.reject_target.as_deref().unwrap_or("")));
+            // Per slot: expression index * 2 + (1 for IsNan).
+            let mut slots = std::ptr::null_mut();
+            for slot in &self.slots {
+                slots = pg_sys::lappend_int(slots, (slot.expr as i32) * 2 + (slot.mode == BindMode::IsNan) as i32);
+            }
+            items[PlanItem::Sql as usize] = make_string(&self.sql);
+            items[PlanItem::Table as usize] = make_string(&self.table);
+            items[PlanItem::Attnums as usize] = attnums as *mut _;
+            items[PlanItem::ColumnNames as usize] = names as *mut _;
+            items[PlanItem::HasRowid as usize] = pg_sys::makeInteger(self.has_rowid as i32) as *mut _;
+            items[PlanItem::Conversions as usize] = conversions as *mut _;
+            items[PlanItem::RejectTarget as usize] = make_string(self.reject_target.as_deref().unwrap_or(""));
+            items[PlanItem::Slots as usize] = slots as *mut _;
+            let mut list = std::ptr::null_mut();
+            for item in items {
+                list = pg_sys::lappend(list, item);
+            }
             list
         }
     }
 
     pub unsafe fn from_list(list: *mut pg_sys::List) -> PlanData {
         let items = unsafe { list_ptrs(list) };
-        assert_eq!(items.len(), 7, "liteport plan data has seven items");
+        assert_eq!(items.len(), PLAN_ITEMS, "liteport plan data has {PLAN_ITEMS} items");
+        let item = |i: PlanItem| items[i as usize];
         unsafe {
             PlanData {
-                sql: string_value(items[0]),
-                table: string_value(items[1]),
-                attnums: list_ints(items[2] as *mut pg_sys::List),
-                column_names: list_ptrs(items[3] as *mut pg_sys::List).into_iter().map(|p| string_value(p)).collect(),
-                has_rowid: integer_value(items[4]) != 0,
-                conversions: list_ptrs(items[5] as *mut pg_sys::List)
+                sql: string_value(item(PlanItem::Sql)),
+                table: string_value(item(PlanItem::Table)),
+                attnums: list_ints(item(PlanItem::Attnums) as *mut pg_sys::List),
+                column_names: list_ptrs(item(PlanItem::ColumnNames) as *mut pg_sys::List).into_iter().map(|p| string_value(p)).collect(),
+                has_rowid: integer_value(item(PlanItem::HasRowid)) != 0,
+                conversions: list_ptrs(item(PlanItem::Conversions) as *mut pg_sys::List)
                     .into_iter()
                     .map(|item| {
                         let parts = list_ptrs(item as *mut pg_sys::List);
@@ -88,7 +118,11 @@ impl PlanData {
                         }
                     })
                     .collect(),
-                reject_target: Some(string_value(items[6])).filter(|t| !t.is_empty()),
+                reject_target: Some(string_value(item(PlanItem::RejectTarget))).filter(|t| !t.is_empty()),
+                slots: list_ints(item(PlanItem::Slots) as *mut pg_sys::List)
+                    .into_iter()
+                    .map(|v| Slot { expr: (v / 2) as usize, mode: if v % 2 == 1 { BindMode::IsNan } else { BindMode::Value } })
+                    .collect(),
             }
         }
     }
@@ -171,6 +205,23 @@ fn rowid_range_rows(conn: &SqliteConnection, table: &str, rowid: Option<&str>) -
     }
 }
 
+/// What planning knows of one foreign relation, from GetForeignRelSize to
+/// GetForeignPlan (postgres_fdw's PgFdwRelationInfo): kept in the planner's memory,
+/// never in a plan.
+pub struct RelInfo {
+    /// The SQLite table or view, as SQLite spells it.
+    pub table: String,
+    pub rowid: Option<&'static str>,
+    /// Rows SQLite holds (estimate).
+    pub remote_rows: f64,
+    /// Per attribute of the foreign table.
+    pub columns: Vec<ColumnFacts>,
+}
+
+unsafe fn rel_info<'a>(baserel: *mut pg_sys::RelOptInfo) -> &'a RelInfo {
+    unsafe { &*((*baserel).fdw_private as *const RelInfo) }
+}
+
 #[pg_guard]
 pub unsafe extern "C-unwind" fn get_foreign_rel_size(
     root: *mut pg_sys::PlannerInfo,
@@ -189,25 +240,11 @@ pub unsafe extern "C-unwind" fn get_foreign_rel_size(
         let columns = schema::columns(conn.db(), &relation.name).map_err(|e| conn.columns_error(&relation.name, &e)).or_report();
         let rowid = schema::rowid_alias(relation.kind, &columns);
         let rows = estimate_rows(&conn, &relation.name, rowid);
-        let selectivity = pg_sys::clauselist_selectivity(
-            root,
-            (*baserel).baserestrictinfo,
-            0,
-            pg_sys::JoinType::JOIN_INNER,
-            std::ptr::null_mut(),
-        );
+        let selectivity = pg_sys::clauselist_selectivity(root, (*baserel).baserestrictinfo, 0, pg_sys::JoinType::JOIN_INNER, std::ptr::null_mut());
         (*baserel).rows = (rows * selectivity).max(1.0).round();
-        let infos = column_infos(&conn, foreigntableid, &relation, &columns);
-        let mut info_list = std::ptr::null_mut();
-        for info in &infos {
-            info_list = pg_sys::lappend(info_list, make_string(&info.encode()));
-        }
-        let mut private = std::ptr::null_mut();
-        private = pg_sys::lappend(private, make_string(&relation.name));
-        private = pg_sys::lappend(private, make_string(rowid.unwrap_or("")));
-        private = pg_sys::lappend(private, make_string(&format!("{rows}")));
-        private = pg_sys::lappend(private, info_list as *mut std::ffi::c_void);
-        (*baserel).fdw_private = private as *mut std::ffi::c_void;
+        let info = RelInfo { columns: column_facts(&conn, foreigntableid, &relation, &columns), table: relation.name, rowid, remote_rows: rows };
+        let ptr = pgrx::PgMemoryContexts::CurrentMemoryContext.leak_and_drop_on_delete(info);
+        (*baserel).fdw_private = ptr as *mut std::ffi::c_void;
     }
 }
 
@@ -225,9 +262,9 @@ pub unsafe fn column_source(relid: pg_sys::Oid, attnum: i16, attr: &pg_sys::Form
     }
 }
 
-/// Per attribute of the foreign table: its SQLite column, what may be pushed down on
-/// it, and whether an index leads with it.
-unsafe fn column_infos(conn: &SqliteConnection, relid: pg_sys::Oid, relation: &schema::Relation, columns: &[schema::Column]) -> Vec<ColumnInfo> {
+/// Per attribute of the foreign table: its SQLite column and what may be pushed down
+/// on it (see pushdown.rs).
+unsafe fn column_facts(conn: &SqliteConnection, relid: pg_sys::Oid, relation: &schema::Relation, columns: &[schema::Column]) -> Vec<ColumnFacts> {
     let indexed: Vec<String> = {
         let sql = "SELECT DISTINCT ii.name FROM pragma_index_list(?1) il, pragma_index_info(il.name) ii WHERE ii.seqno = 0 AND ii.name IS NOT NULL";
         conn.db()
@@ -235,41 +272,47 @@ unsafe fn column_infos(conn: &SqliteConnection, relid: pg_sys::Oid, relation: &s
             .and_then(|mut st| st.query_map([&relation.name], |r| r.get::<_, String>(0))?.collect())
             .unwrap_or_default()
     };
-    let alias_column = schema::integer_primary_key(relation.kind, columns);
+    let alias_column = schema::rowid_alias_column(conn.db(), relation, columns).map(|c| c.name.clone());
+    let is_table = matches!(relation.kind, schema::RelationKind::Table | schema::RelationKind::TableWithoutRowid);
     unsafe {
         let rel = pg_sys::table_open(relid, pg_sys::NoLock as i32);
         let tupdesc = (*rel).rd_att;
-        let natts = (*tupdesc).natts as usize;
         let attrs = crate::pg_compat::tupdesc_attrs(tupdesc);
-        let mut out = Vec::with_capacity(natts);
+        let mut out = Vec::with_capacity(attrs.len());
         for (i, attr) in attrs.iter().enumerate() {
             let (name, options) = column_source(relid, (i + 1) as i16, attr);
             let conversion = options::column_conversion(&options).unwrap_or_default();
-            let sqlite_col = columns.iter().find(|c| c.name.eq_ignore_ascii_case(&name));
-            let class = match (attr.attisdropped, sqlite_col) {
-                (false, Some(c)) => {
-                    let collation = conn
-                        .db()
-                        .column_metadata(None::<&str>, relation.name.as_str(), c.name.as_str())
-                        .ok()
-                        .map(|m| m.1.map(|c| c.to_string_lossy().into_owned()).unwrap_or_else(|| "BINARY".into()))
-                        .unwrap_or_else(|| "unknown".into());
-                    column_class(attr.atttypid, crate::types::declared::affinity(&c.declared_type), &collation, &conversion)
-                }
-                _ => PushClass::None,
+            let sqlite_col = columns.iter().find(|c| c.name.eq_ignore_ascii_case(&name)).filter(|_| !attr.attisdropped);
+            let Some(c) = sqlite_col else {
+                out.push(ColumnFacts { sqlite_name: name, kind: None, null_test: false, exact: false, may_hold_integers: true, indexed: false });
+                continue;
             };
-            let is_indexed = sqlite_col.is_some_and(|c| indexed.iter().any(|n| n.eq_ignore_ascii_case(&c.name)) || alias_column.is_some_and(|a| a.name == c.name));
-            out.push(ColumnInfo { sqlite_name: sqlite_col.map(|c| c.name.clone()).unwrap_or(name), class, indexed: is_indexed });
+            let collation = conn
+                .db()
+                .column_metadata(None::<&str>, relation.name.as_str(), c.name.as_str())
+                .ok()
+                .map(|m| m.1.map(|c| c.to_string_lossy().into_owned()).unwrap_or_else(|| "BINARY".into()))
+                .unwrap_or_else(|| "unknown".into());
+            let affinity = crate::types::declared::affinity(&c.declared_type);
+            let (kind, null_test) = column_kind(attr.atttypid, affinity, &collation, &conversion);
+            // Exact: the column can hold only the storage class Postgres compares.
+            let declared = c.declared_type.trim().to_ascii_uppercase();
+            let is_alias = alias_column.as_deref() == Some(c.name.as_str());
+            let exact = is_alias
+                || (relation.strict
+                    && match kind {
+                        Some(super::pushdown::ValueKind::Integer) => matches!(declared.as_str(), "INT" | "INTEGER"),
+                        Some(super::pushdown::ValueKind::Float) => declared == "REAL",
+                        Some(super::pushdown::ValueKind::Text) => declared == "TEXT",
+                        None => false,
+                    });
+            // A REAL-affinity column of a table stores every number as REAL.
+            let may_hold_integers = !(is_table && affinity == crate::types::declared::Affinity::Real);
+            let is_indexed = indexed.iter().any(|n| n.eq_ignore_ascii_case(&c.name)) || is_alias;
+            out.push(ColumnFacts { sqlite_name: c.name.clone(), kind, null_test, exact, may_hold_integers, indexed: is_indexed });
         }
         pg_sys::table_close(rel, pg_sys::NoLock as i32);
         out
-    }
-}
-
-unsafe fn planner_columns(baserel: *mut pg_sys::RelOptInfo) -> Vec<ColumnInfo> {
-    unsafe {
-        let private = list_ptrs((*baserel).fdw_private as *mut pg_sys::List);
-        list_ptrs(private[3] as *mut pg_sys::List).into_iter().map(|p| ColumnInfo::decode(&string_value(p))).collect()
     }
 }
 
@@ -301,6 +344,33 @@ fn per_row_returned() -> f64 {
     unsafe { pg_sys::cpu_tuple_cost * 1.5 }
 }
 
+
+/// The ORDER BY keys of `pathkeys` SQLite may sort by (every key a column of this
+/// relation that pushdown::order_keys accepts), or None.
+unsafe fn sortable_keys(relid: u32, columns: &[ColumnFacts], pathkeys: *mut pg_sys::List) -> Option<Vec<deparse::OrderKey>> {
+    let extractor = Extractor { relid, columns, allow_outer: false, exprs: vec![] };
+    let mut keys = Vec::new();
+    unsafe {
+        for pk in list_ptrs(pathkeys) {
+            let pathkey = pk as *mut pg_sys::PathKey;
+            let ec = (*pathkey).pk_eclass;
+            if (*ec).ec_has_volatile {
+                return None;
+            }
+            let column = list_ptrs((*ec).ec_members)
+                .into_iter()
+                .find_map(|m| extractor.column((*(m as *mut pg_sys::EquivalenceMember)).em_expr as *mut pg_sys::Node))?;
+            // The default btree ordering of the type: strategy < or >.
+            let strategy = crate::pg_compat::pathkey_strategy(pathkey);
+            if strategy != pg_sys::BTLessStrategyNumber && strategy != pg_sys::BTGreaterStrategyNumber {
+                return None;
+            }
+            keys.push((column, strategy == pg_sys::BTGreaterStrategyNumber, (*pathkey).pk_nulls_first, (*ec).ec_collation));
+        }
+    }
+    order_keys(columns, &keys)
+}
+
 #[pg_guard]
 pub unsafe extern "C-unwind" fn get_foreign_paths(
     root: *mut pg_sys::PlannerInfo,
@@ -308,15 +378,14 @@ pub unsafe extern "C-unwind" fn get_foreign_paths(
     _foreigntableid: pg_sys::Oid,
 ) {
     unsafe {
-        let private = list_ptrs((*baserel).fdw_private as *mut pg_sys::List);
-        let remote_rows: f64 = string_value(private[2]).parse().unwrap_or(1000.0);
-        let columns = planner_columns(baserel);
+        let info = rel_info(baserel);
+        let columns = &info.columns;
         let relid = (*baserel).relid;
         let startup = 10.0;
         let rows = (*baserel).rows;
         // Filters SQLite evaluates spare the conversion of the rows they drop; without
         // an index SQLite still reads every row.
-        let total = startup + remote_rows * per_row_read() + rows * per_row_returned();
+        let total = startup + info.remote_rows * per_row_read() + rows * per_row_returned();
         let add = |rows: f64, startup: f64, total: f64, pathkeys: *mut pg_sys::List, required_outer: *mut pg_sys::Bitmapset| {
             let path = crate::pg_compat::create_foreignscan_path(root, baserel, rows, startup, total, pathkeys, required_outer);
             pg_sys::add_path(baserel, path as *mut pg_sys::Path);
@@ -325,9 +394,8 @@ pub unsafe extern "C-unwind" fn get_foreign_paths(
 
         // The same rows in the query's order, sorted by SQLite (cheap when an index
         // leads with the first key), when SQLite orders exactly as Postgres.
-        let deparser = Deparser { relid, columns: &columns, params: vec![], allow_outer: false };
         if !(*root).query_pathkeys.is_null() {
-            if let Some(keys) = deparser.order_keys((*root).query_pathkeys) {
+            if let Some(keys) = sortable_keys(relid, columns, (*root).query_pathkeys) {
                 let first_indexed = columns.iter().any(|c| c.indexed && c.sqlite_name == keys[0].column);
                 let sort_cost = if first_indexed { rows * pg_sys::cpu_operator_cost } else { rows * (rows.max(2.0)).log2() * pg_sys::cpu_operator_cost * 2.0 };
                 add(rows, startup + sort_cost, total + sort_cost, (*root).query_pathkeys, std::ptr::null_mut());
@@ -340,8 +408,8 @@ pub unsafe extern "C-unwind" fn get_foreign_paths(
         let mut join_clauses = list_ptrs((*baserel).joininfo);
         if (*baserel).has_eclass_joins {
             for (i, col) in columns.iter().enumerate() {
-                if matches!(col.class, PushClass::Integer | PushClass::Float | PushClass::Text) {
-                    let attnum = (i + 1) as usize;
+                if col.kind.is_some() {
+                    let attnum = i + 1;
                     let clauses = pg_sys::generate_implied_equalities_for_column(root, baserel, Some(member_is_column), attnum as *mut std::ffi::c_void, (*baserel).lateral_referencers);
                     join_clauses.extend(list_ptrs(clauses));
                 }
@@ -349,16 +417,16 @@ pub unsafe extern "C-unwind" fn get_foreign_paths(
         }
         for rinfo in join_clauses {
             let rinfo = rinfo as *mut pg_sys::RestrictInfo;
-            let mut d = Deparser { relid, columns: &columns, params: vec![], allow_outer: true };
-            let Some(expr) = d.deparse((*rinfo).clause as *mut pg_sys::Node) else { continue };
+            let mut extractor = Extractor { relid, columns, allow_outer: true, exprs: vec![] };
+            let Some(qual) = extractor.extract((*rinfo).clause as *mut pg_sys::Node) else { continue };
             let required_outer = pg_sys::bms_del_member(pg_sys::bms_copy((*rinfo).clause_relids), relid as i32);
             if crate::pg_compat::bms_is_empty(required_outer) {
                 continue;
             }
             let ppi = pg_sys::get_baserel_parampathinfo(root, baserel, required_outer);
             let param_rows = (*ppi).ppi_rows.max(1.0);
-            let indexed_lookup = matches!(&expr, RemoteExpr::Compare(c, "=", _) if matches!(c.as_ref(), RemoteExpr::Column(name) if columns.iter().any(|col| col.indexed && &col.sqlite_name == name)));
-            let read = if indexed_lookup { param_rows * per_row_read() + 0.5 } else { remote_rows * per_row_read() };
+            let indexed_lookup = matches!(&qual, Qual::Compare { column, op: CmpOp::Eq, .. } if columns[*column].indexed);
+            let read = if indexed_lookup { param_rows * per_row_read() + 0.5 } else { info.remote_rows * per_row_read() };
             add(param_rows, 1.0, 1.0 + read + param_rows * per_row_returned(), std::ptr::null_mut(), required_outer);
         }
     }
@@ -404,30 +472,36 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
     outer_plan: *mut pg_sys::Plan,
 ) -> *mut pg_sys::ForeignScan {
     unsafe {
-        let private = list_ptrs((*baserel).fdw_private as *mut pg_sys::List);
-        let table = string_value(private[0]);
-        let rowid = string_value(private[1]);
-        let columns = planner_columns(baserel);
+        let info = rel_info(baserel);
+        let columns = &info.columns;
         let relid = (*baserel).relid;
         let parameterized = !(*best_path).path.param_info.is_null();
 
-        // Each clause SQLite can evaluate goes into the statement; the rest stays local.
-        let mut deparser = Deparser { relid, columns: &columns, params: vec![], allow_outer: parameterized };
+        // Each clause SQLite can evaluate goes into the statement; the rest, and every
+        // clause whose SQL is a guarded prefilter, Postgres evaluates too.
+        let mut extractor = Extractor { relid, columns, allow_outer: parameterized, exprs: vec![] };
+        let mut builder = Builder::new(columns);
         let mut remote = Vec::new();
         let mut local_rinfos: *mut pg_sys::List = std::ptr::null_mut();
         for rinfo in list_ptrs(scan_clauses) {
             let rinfo = rinfo as *mut pg_sys::RestrictInfo;
-            let mark = deparser.params.len();
-            let pushed = if (*rinfo).pseudoconstant { None } else { deparser.deparse((*rinfo).clause as *mut pg_sys::Node) };
-            match pushed {
-                Some(expr) => remote.push(expr),
+            let mark = extractor.exprs.len();
+            let qual = if (*rinfo).pseudoconstant { None } else { extractor.extract((*rinfo).clause as *mut pg_sys::Node) };
+            match qual {
+                Some(qual) => {
+                    let pushed = builder.clause(&qual);
+                    remote.push(pushed.sql);
+                    if pushed.recheck {
+                        local_rinfos = pg_sys::lappend(local_rinfos, rinfo as *mut std::ffi::c_void);
+                    }
+                }
                 None => {
-                    deparser.params.truncate(mark);
+                    extractor.exprs.truncate(mark);
                     local_rinfos = pg_sys::lappend(local_rinfos, rinfo as *mut std::ffi::c_void);
                 }
             }
         }
-        let order = if (*best_path).path.pathkeys.is_null() { vec![] } else { deparser.order_keys((*best_path).path.pathkeys).unwrap_or_default() };
+        let order = if (*best_path).path.pathkeys.is_null() { vec![] } else { sortable_keys(relid, columns, (*best_path).path.pathkeys).unwrap_or_default() };
 
         let rel = pg_sys::table_open(foreigntableid, pg_sys::NoLock as i32);
         let tupdesc = (*rel).rd_att;
@@ -456,8 +530,10 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
         pg_sys::table_close(rel, pg_sys::NoLock as i32);
 
         // LIMIT: when this scan alone produces the query's rows (one relation, no local
-        // filter, no rows skipped by reject mode) in the query's order, SQLite stops after
-        // limit + offset rows; Postgres still applies the LIMIT and OFFSET itself.
+        // filter or recheck, no rows skipped by reject mode) in the query's order,
+        // SQLite stops after limit + offset rows; Postgres still applies the LIMIT and
+        // OFFSET itself. Not with WITH TIES: the rows after the last one tied with it
+        // are part of the result.
         let parse = (*root).parse;
         let single_relation = pg_sys::bms_membership((*root).all_baserels) == pg_sys::BMS_Membership::BMS_SINGLETON;
         let ordered = (*root).query_pathkeys.is_null() || pg_sys::pathkeys_contained_in((*root).query_pathkeys, (*best_path).path.pathkeys);
@@ -466,34 +542,26 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
             && reject_target.is_none()
             && single_relation
             && ordered
+            && (*parse).limitOption != pg_sys::LimitOption::LIMIT_OPTION_WITH_TIES
             && (*parse).commandType == pg_sys::CmdType::CMD_SELECT
             && (*parse).rowMarks.is_null())
         .then(|| (*root).limit_tuples.ceil() as i64);
 
-        let rowid = (!rowid.is_empty()).then_some(rowid.as_str());
         let data = PlanData {
-            sql: deparse::scan_sql(&table, &column_names, rowid, &remote, &order, limit),
-            table,
+            sql: deparse::scan_sql(&info.table, &column_names, info.rowid, &remote, &order, limit),
+            table: info.table.clone(),
             attnums,
             column_names,
-            has_rowid: rowid.is_some(),
+            has_rowid: info.rowid.is_some(),
             conversions,
             reject_target,
+            slots: builder.slots,
         };
         let mut fdw_exprs = std::ptr::null_mut();
-        for e in &deparser.params {
+        for e in &extractor.exprs {
             fdw_exprs = pg_sys::lappend(fdw_exprs, *e as *mut std::ffi::c_void);
         }
         let local_quals = pg_sys::extract_actual_clauses(local_rinfos, false);
-        pg_sys::make_foreignscan(
-            tlist,
-            local_quals,
-            relid,
-            fdw_exprs,
-            data.to_list(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            outer_plan,
-        )
+        pg_sys::make_foreignscan(tlist, local_quals, relid, fdw_exprs, data.to_list(), std::ptr::null_mut(), std::ptr::null_mut(), outer_plan)
     }
 }

@@ -1,377 +1,376 @@
-//! Which WHERE clauses and ORDER BY keys SQLite can evaluate with exactly Postgres's
-//! result, and their SQLite form. Anything not provably the same stays a local filter.
+//! What SQLite may evaluate of a Postgres clause, for every value a SQLite column can
+//! hold. A pushed condition may only remove rows that Postgres would remove too.
 //!
-//! The rules, per column (decided at plan time from both catalogs):
-//! - integer columns: Postgres smallint/integer/bigint over a SQLite column of
-//!   INTEGER, REAL or NUMERIC affinity, compared with integers only; double precision
-//!   over a REAL column, compared with floats only (mixing the two, Postgres rounds the
-//!   integer to a double while SQLite compares exactly; real (float4) is never pushed:
-//!   Postgres compares the narrowed value);
-//! - text columns: Postgres text/varchar over a SQLite column of TEXT affinity with
-//!   the BINARY collation; equality needs a deterministic Postgres collation, and
-//!   ordering (< <= > >=, ORDER BY) the C collation (both then compare bytes);
-//! - never: dates and timestamps (SQLite may store ISO text or epoch numbers, which it
-//!   orders differently), booleans, numeric (typmod rounding), uuid, json, bytea, and
-//!   any column with conversion options (empty_as_null, epoch_unit, timezone).
+//! SQLite compares by storage class before value: every number is less than every
+//! text, every text less than every blob, and a NaN can only be stored as text. So
+//! where a column may hold values of another class than the one Postgres compares
+//! (text like ' 8' in an INTEGER column, which Postgres reads as 8; 'NaN' or
+//! '-Infinity' as text in a REAL column; a blob in a TEXT column, which Postgres
+//! reads as its bytes; numbers in a view column), the pushed SQL lets those rows
+//! through with a guard, and Postgres rechecks the clause on every row it receives:
 //!
-//! Constructs: comparisons between such a column and a constant, a query parameter
-//! ($1) or a value from an outer relation (a nested-loop parameter) of the same kind,
-//! AND/OR/NOT, IS [NOT] NULL (any column without empty_as_null), `= ANY(constant
-//! array)` (IN), and LIKE with a constant pattern on text columns (as an exact GLOB).
-//! BETWEEN arrives as two comparisons. Only built-in operators are considered.
+//! | column kind | rows let through (guard)             | as SQLite SQL                  |
+//! |-------------|--------------------------------------|--------------------------------|
+//! | integer     | text and blob values                 | `col >= ''`                    |
+//! | float       | text and blob values; integers beyond 2^53 where integers can be stored; every row when the value is NaN and NaN makes the comparison true | `col >= ''`, `col > 9007199254740992 OR col < -9007199254740992`, `?n` (1 when NaN) |
+//! | text        | numbers and blobs                    | `col < ''`, `col >= x''`       |
+//!
+//! Each guard is an index range in SQLite (numbers < '' <= text < x'' <= blobs), so an
+//! indexed equality still uses the index. A column that can only hold the class
+//! Postgres compares — an INTEGER, REAL or TEXT column of a STRICT table, or the
+//! rowid — needs no guard: its clauses are exact and are not rechecked, and only such
+//! columns are sorted by SQLite (ORDER BY, and with it LIMIT).
+//!
+//! Under NOT the guard must let through the rows whose clause may be *false*, so the
+//! SQL is built from two approximations: `may_be_true` and `may_be_false`.
 
 use super::deparse::{like_to_glob, OrderKey, RemoteExpr};
-use super::nodes::*;
+use super::qual::{CmpOp, Qual, Value};
 use pgrx::pg_sys;
 
+/// The kind of value a pushable column is compared with (and its Postgres type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PushClass {
-    None,
-    /// Only IS [NOT] NULL.
-    NullOnly,
-    /// smallint/integer/bigint, compared with integer values only (an integer compared
-    /// with a double would be rounded by Postgres and compared exactly by SQLite).
+pub enum ValueKind {
+    /// smallint/integer/bigint, compared with integer values only.
     Integer,
-    /// double precision over a REAL column, compared with float values only.
+    /// double precision over a REAL or numeric-affinity column, compared with floats.
     Float,
+    /// text/varchar over a TEXT column with the BINARY collation.
     Text,
-}
-
-impl PushClass {
-    fn code(self) -> char {
-        match self {
-            PushClass::None => 'x',
-            PushClass::NullOnly => 'n',
-            PushClass::Integer => 'i',
-            PushClass::Float => 'f',
-            PushClass::Text => 't',
-        }
-    }
-    fn from_code(c: char) -> PushClass {
-        match c {
-            'n' => PushClass::NullOnly,
-            'i' => PushClass::Integer,
-            'f' => PushClass::Float,
-            't' => PushClass::Text,
-            _ => PushClass::None,
-        }
-    }
 }
 
 /// What the planner knows of one column of the foreign table.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ColumnInfo {
+pub struct ColumnFacts {
     pub sqlite_name: String,
-    pub class: PushClass,
+    /// Comparisons with values of this kind may be pushed (None: none).
+    pub kind: Option<ValueKind>,
+    /// IS [NOT] NULL may be pushed (no option turns values into NULL).
+    pub null_test: bool,
+    /// The column holds only the storage class Postgres compares: no guard, no
+    /// recheck, and SQLite may sort by it.
+    pub exact: bool,
+    /// Integers can be stored (a float column outside a REAL-affinity table column:
+    /// integers beyond 2^53 then compare differently once Postgres rounds them).
+    pub may_hold_integers: bool,
     /// An index (or the rowid) leads with this column: an equality lookup is cheap.
     pub indexed: bool,
 }
 
-impl ColumnInfo {
-    /// As one String node, for the RelOptInfo's fdw_private (planner-only).
-    pub fn encode(&self) -> String {
-        format!("{}{}{}", self.class.code(), if self.indexed { '1' } else { '0' }, self.sqlite_name)
+/// How a bound value is bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BindMode {
+    /// As it is (a float NaN becomes NULL in SQLite).
+    Value,
+    /// 1 when the value is a float NaN, else 0.
+    IsNan,
+}
+
+/// A parameter of the SQLite statement: which value, and how it is bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    pub expr: usize,
+    pub mode: BindMode,
+}
+
+/// A clause as SQLite evaluates it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pushed {
+    pub sql: RemoteExpr,
+    /// The SQL may let through rows Postgres would remove: keep the clause locally.
+    pub recheck: bool,
+}
+
+/// Builds the SQLite side of clauses, numbering parameters as it goes.
+pub struct Builder<'a> {
+    pub columns: &'a [ColumnFacts],
+    /// Parameters in `?n` order (?1 is slots[0]).
+    pub slots: Vec<Slot>,
+    recheck: bool,
+}
+
+const INTEGER_EXACT_FLOAT: &str = "9007199254740992";
+
+impl<'a> Builder<'a> {
+    pub fn new(columns: &'a [ColumnFacts]) -> Builder<'a> {
+        Builder { columns, slots: Vec::new(), recheck: false }
     }
-    pub fn decode(s: &str) -> ColumnInfo {
-        let mut chars = s.chars();
-        let class = PushClass::from_code(chars.next().unwrap_or('x'));
-        let indexed = chars.next() == Some('1');
-        ColumnInfo { sqlite_name: chars.collect(), class, indexed }
+
+    fn param(&mut self, value: Value, mode: BindMode) -> RemoteExpr {
+        self.slots.push(Slot { expr: value.expr, mode });
+        RemoteExpr::Param(self.slots.len())
+    }
+
+    fn col(&self, column: usize) -> RemoteExpr {
+        RemoteExpr::Column(self.columns[column].sqlite_name.clone())
+    }
+
+    /// Rows of `column` whose comparison SQLite may decide differently than Postgres.
+    fn guards(&mut self, column: usize) -> Vec<RemoteExpr> {
+        let facts = &self.columns[column];
+        if facts.exact {
+            return vec![];
+        }
+        self.recheck = true;
+        let col = || Box::new(RemoteExpr::Column(facts.sqlite_name.clone()));
+        let lit = |s: &'static str| Box::new(RemoteExpr::Literal(s));
+        match facts.kind {
+            Some(ValueKind::Integer) => vec![RemoteExpr::Compare(col(), ">=", lit("''"))],
+            Some(ValueKind::Float) => {
+                let mut g = vec![RemoteExpr::Compare(col(), ">=", lit("''"))];
+                if facts.may_hold_integers {
+                    g.push(RemoteExpr::Compare(col(), ">", lit(INTEGER_EXACT_FLOAT)));
+                    g.push(RemoteExpr::Compare(col(), "<", lit("-9007199254740992")));
+                }
+                g
+            }
+            Some(ValueKind::Text) => vec![RemoteExpr::Compare(col(), "<", lit("''")), RemoteExpr::Compare(col(), ">=", lit("x''"))],
+            None => vec![],
+        }
+    }
+
+    fn or(mut parts: Vec<RemoteExpr>) -> RemoteExpr {
+        if parts.len() == 1 {
+            parts.pop().expect("one part")
+        } else {
+            RemoteExpr::Or(parts)
+        }
+    }
+
+    /// SQL true for every row on which Postgres may find `q` true.
+    pub fn may_be_true(&mut self, q: &Qual) -> RemoteExpr {
+        match q {
+            Qual::And(items) => RemoteExpr::And(items.iter().map(|i| self.may_be_true(i)).collect()),
+            Qual::Or(items) => RemoteExpr::Or(items.iter().map(|i| self.may_be_true(i)).collect()),
+            Qual::Not(inner) => self.may_be_false(inner),
+            Qual::IsNull { column, negated } => RemoteExpr::IsNull(Box::new(self.col(*column)), *negated),
+            Qual::Compare { column, op, value } => self.compare(*column, *op, *value, true),
+            Qual::In { column, values } => self.any(*column, values, true),
+            Qual::Like { column, pattern, negated } => self.like(*column, pattern, !*negated),
+        }
+    }
+
+    /// SQL true for every row on which Postgres may find `q` false.
+    pub fn may_be_false(&mut self, q: &Qual) -> RemoteExpr {
+        match q {
+            Qual::And(items) => RemoteExpr::Or(items.iter().map(|i| self.may_be_false(i)).collect()),
+            Qual::Or(items) => RemoteExpr::And(items.iter().map(|i| self.may_be_false(i)).collect()),
+            Qual::Not(inner) => self.may_be_true(inner),
+            Qual::IsNull { column, negated } => RemoteExpr::IsNull(Box::new(self.col(*column)), !*negated),
+            Qual::Compare { column, op, value } => self.compare(*column, *op, *value, false),
+            Qual::In { column, values } => self.any(*column, values, false),
+            Qual::Like { column, pattern, negated } => self.like(*column, pattern, *negated),
+        }
+    }
+
+    /// `col op value` (`truth` true) or its negation, guarded. A float NaN, which
+    /// SQLite binds as NULL, is equal to itself and above every number in Postgres:
+    /// where that makes the comparison hold for every stored number, a flag bound to
+    /// 1 for NaN lets every row through.
+    fn compare(&mut self, column: usize, op: CmpOp, value: Value, truth: bool) -> RemoteExpr {
+        let mut parts = self.guards(column);
+        if value.kind == ValueKind::Float {
+            // For stored (non-NaN) numbers x: x = NaN, x > NaN, x >= NaN are false;
+            // x <> NaN, x < NaN, x <= NaN are true.
+            let nan_makes_true = matches!(op, CmpOp::Ne | CmpOp::Lt | CmpOp::Le);
+            if nan_makes_true == truth {
+                self.recheck = true;
+                parts.push(self.param(value, BindMode::IsNan));
+            }
+        }
+        let cmp = RemoteExpr::Compare(Box::new(self.col(column)), op.sql(), Box::new(self.param(value, BindMode::Value)));
+        parts.push(if truth { cmp } else { RemoteExpr::Not(Box::new(cmp)) });
+        Builder::or(parts)
+    }
+
+    fn any(&mut self, column: usize, values: &[Value], truth: bool) -> RemoteExpr {
+        let mut parts = self.guards(column);
+        if !truth {
+            // x IN (..., NaN, ...) is false for every stored number when no other
+            // element matches: let every row through when any element is NaN.
+            for v in values.iter().filter(|v| v.kind == ValueKind::Float) {
+                self.recheck = true;
+                parts.push(self.param(*v, BindMode::IsNan));
+            }
+        }
+        let items = values.iter().map(|v| self.param(*v, BindMode::Value)).collect();
+        let inside = RemoteExpr::In(Box::new(self.col(column)), items);
+        parts.push(if truth { inside } else { RemoteExpr::Not(Box::new(inside)) });
+        Builder::or(parts)
+    }
+
+    fn like(&mut self, column: usize, pattern: &str, truth: bool) -> RemoteExpr {
+        let mut parts = self.guards(column);
+        let glob = RemoteExpr::Glob(Box::new(self.col(column)), like_to_glob(pattern).expect("checked when extracted"));
+        parts.push(if truth { glob } else { RemoteExpr::Not(Box::new(glob)) });
+        Builder::or(parts)
+    }
+
+    /// The SQLite form of one top-level clause.
+    pub fn clause(&mut self, q: &Qual) -> Pushed {
+        self.recheck = false;
+        let sql = self.may_be_true(q);
+        Pushed { sql, recheck: self.recheck }
     }
 }
 
-/// The class of a column from its Postgres type, the SQLite affinity and collation of
-/// the SQLite column, and whether it has conversion options.
-pub fn column_class(pg_type: pg_sys::Oid, affinity: crate::types::declared::Affinity, sqlite_collation: &str, conversion: &super::options::ColumnConversion) -> PushClass {
+/// ORDER BY keys SQLite may sort by: exact columns only (see the module comment), text
+/// only under a byte-order collation. `keys`: (column, descending, nulls first,
+/// collation) per path key.
+pub fn order_keys(columns: &[ColumnFacts], keys: &[(usize, bool, bool, pg_sys::Oid)]) -> Option<Vec<OrderKey>> {
+    keys.iter()
+        .map(|&(column, descending, nulls_first, collation)| {
+            let facts = columns.get(column)?;
+            let ok = facts.exact
+                && match facts.kind {
+                    Some(ValueKind::Integer | ValueKind::Float) => true,
+                    Some(ValueKind::Text) => collation_is_byte_order(collation),
+                    None => false,
+                };
+            ok.then(|| OrderKey { column: facts.sqlite_name.clone(), descending, nulls_first })
+        })
+        .collect()
+}
+
+/// The class of a column from its Postgres type, the SQLite column's affinity and
+/// collation, and whether it has conversion options.
+pub fn column_kind(pg_type: pg_sys::Oid, affinity: crate::types::declared::Affinity, sqlite_collation: &str, conversion: &super::options::ColumnConversion) -> (Option<ValueKind>, bool) {
     use crate::types::declared::Affinity;
     use pg_sys::BuiltinOid::*;
     if conversion.empty_as_null {
-        return PushClass::None;
+        return (None, false);
     }
     if conversion.epoch_unit.is_some() || conversion.timezone.is_some() {
-        return PushClass::NullOnly;
+        return (None, true);
     }
-    match pg_sys::BuiltinOid::from_u32(pg_type.to_u32()) {
-        Ok(INT2OID | INT4OID | INT8OID) if matches!(affinity, Affinity::Integer | Affinity::Real | Affinity::Numeric) => PushClass::Integer,
+    let kind = match pg_sys::BuiltinOid::from_u32(pg_type.to_u32()) {
+        Ok(INT2OID | INT4OID | INT8OID) if matches!(affinity, Affinity::Integer | Affinity::Real | Affinity::Numeric) => Some(ValueKind::Integer),
         // Not real (float4): Postgres compares the narrowed value, SQLite the double.
-        Ok(FLOAT8OID) if affinity == Affinity::Real => PushClass::Float,
-        Ok(TEXTOID | VARCHAROID) if affinity == Affinity::Text && sqlite_collation.eq_ignore_ascii_case("BINARY") => PushClass::Text,
-        _ => PushClass::NullOnly,
-    }
+        Ok(FLOAT8OID) if affinity == Affinity::Real => Some(ValueKind::Float),
+        Ok(TEXTOID | VARCHAROID) if affinity == Affinity::Text && sqlite_collation.eq_ignore_ascii_case("BINARY") => Some(ValueKind::Text),
+        _ => None,
+    };
+    (kind, true)
 }
 
-/// Does this collation order text by bytes (as SQLite's BINARY does)? "C" and
-/// "POSIX" do; the database default does when its LC_COLLATE is C, POSIX or C.UTF-8
-/// (code point order, which is byte order for UTF-8).
-pub fn collation_is_c(collation: pg_sys::Oid) -> bool {
-    match collation.to_u32() {
-        950 | 951 => true, // C_COLLATION_OID, POSIX_COLLATION_OID
-        100 => {
-            // DEFAULT_COLLATION_OID: the backend's LC_COLLATE is the database's.
-            let current = unsafe { libc::setlocale(libc::LC_COLLATE, std::ptr::null()) };
-            if current.is_null() {
-                return false;
-            }
-            let name = unsafe { std::ffi::CStr::from_ptr(current) }.to_string_lossy().to_ascii_lowercase();
-            matches!(name.as_str(), "c" | "posix" | "c.utf-8" | "c.utf8")
-        }
+/// Does this collation order text by bytes, as SQLite's BINARY does? Decided from the
+/// collation's provider and locale (the database's, for the default collation): a
+/// libc "C" or "POSIX" does; a libc or builtin C.UTF-8 does when a probe of pairs that
+/// other orders disagree on confirms it; ICU never does (whatever LC_COLLATE says).
+/// Cached per collation for the backend.
+pub fn collation_is_byte_order(collation: pg_sys::Oid) -> bool {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    if collation == pg_sys::Oid::INVALID {
+        return false;
+    }
+    thread_local!(static KNOWN: RefCell<HashMap<u32, bool>> = RefCell::new(HashMap::new()));
+    if let Some(known) = KNOWN.with(|k| k.borrow().get(&collation.to_u32()).copied()) {
+        return known;
+    }
+    let answer = byte_order_by_catalog(collation);
+    KNOWN.with(|k| k.borrow_mut().insert(collation.to_u32(), answer));
+    answer
+}
+
+fn byte_order_by_catalog(collation: pg_sys::Oid) -> bool {
+    use pgrx::prelude::*;
+    // (provider, locale) of the collation, or of the database for the default one.
+    let found = Spi::get_two_with_args::<String, String>(
+        "SELECT CASE WHEN c.collprovider OPERATOR(pg_catalog.=) 'd' THEN d.datlocprovider ELSE c.collprovider END::pg_catalog.text, \
+                CASE WHEN c.collprovider OPERATOR(pg_catalog.=) 'd' THEN d.datcollate ELSE c.collcollate END::pg_catalog.text \
+         FROM pg_catalog.pg_collation c, pg_catalog.pg_database d \
+         WHERE c.oid OPERATOR(pg_catalog.=) $1 AND d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()",
+        &[collation.into()],
+    );
+    let Ok((Some(provider), locale)) = found else { return false };
+    let locale = locale.unwrap_or_default().to_ascii_lowercase();
+    match (provider.as_str(), locale.as_str()) {
+        ("c", "c" | "posix") => true,
+        ("c" | "b", "c.utf-8" | "c.utf8" | "c") => probe_is_byte_order(collation),
         _ => false,
     }
 }
 
-fn type_class(typ: pg_sys::Oid) -> Option<PushClass> {
-    use pg_sys::BuiltinOid::*;
-    match pg_sys::BuiltinOid::from_u32(typ.to_u32()) {
-        Ok(INT2OID | INT4OID | INT8OID) => Some(PushClass::Integer),
-        Ok(FLOAT4OID | FLOAT8OID) => Some(PushClass::Float),
-        Ok(TEXTOID | VARCHAROID | UNKNOWNOID) => Some(PushClass::Text),
-        _ => None,
-    }
-}
-
-/// Walks clauses of one base relation, collecting the values to bind.
-pub struct Deparser<'a> {
-    pub relid: u32,
-    pub columns: &'a [ColumnInfo],
-    /// Expressions whose values are bound as ?1, ?2, ... (Const, Param, outer Var).
-    pub params: Vec<*mut pg_sys::Expr>,
-    /// Whether Vars of other relations may be used as parameters (parameterized paths).
-    pub allow_outer: bool,
-}
-
-unsafe fn strip_relabel(node: *mut pg_sys::Node) -> *mut pg_sys::Node {
-    let mut n = node;
-    unsafe {
-        while !n.is_null() && (*n).type_ == pg_sys::NodeTag::T_RelabelType {
-            n = (*(n as *mut pg_sys::RelabelType)).arg as *mut pg_sys::Node;
-        }
-    }
-    n
-}
-
-impl Deparser<'_> {
-    /// Our column behind `node`, if it is a plain column of this relation.
-    unsafe fn column(&self, node: *mut pg_sys::Node) -> Option<&ColumnInfo> {
-        let n = unsafe { strip_relabel(node) };
-        if n.is_null() || unsafe { (*n).type_ } != pg_sys::NodeTag::T_Var {
-            return None;
-        }
-        let var = n as *mut pg_sys::Var;
-        unsafe {
-            if (*var).varno as u32 != self.relid || (*var).varlevelsup != 0 || (*var).varattno <= 0 {
-                return None;
-            }
-            self.columns.get((*var).varattno as usize - 1)
-        }
-    }
-
-    /// A value to bind: a Const, a Param, or (when allowed) a Var of another relation,
-    /// of a type of `class`.
-    unsafe fn value(&mut self, node: *mut pg_sys::Node, class: PushClass) -> Option<RemoteExpr> {
-        let n = unsafe { strip_relabel(node) };
-        if n.is_null() {
-            return None;
-        }
-        let ok_kind = unsafe {
-            match (*n).type_ {
-                pg_sys::NodeTag::T_Const | pg_sys::NodeTag::T_Param => true,
-                pg_sys::NodeTag::T_Var => {
-                    let var = n as *mut pg_sys::Var;
-                    self.allow_outer && (*var).varno as u32 != self.relid && (*var).varlevelsup == 0
-                }
-                _ => false,
-            }
-        };
-        if !ok_kind || unsafe { type_class(pg_sys::exprType(n)) } != Some(class) {
-            return None;
-        }
-        self.params.push(n as *mut pg_sys::Expr);
-        Some(RemoteExpr::Param(self.params.len()))
-    }
-
-    /// The SQLite form of a clause, or None (then Postgres filters locally). On None
-    /// the caller discards this deparser's params (use a fresh one per clause).
-    pub unsafe fn deparse(&mut self, node: *mut pg_sys::Node) -> Option<RemoteExpr> {
-        if node.is_null() {
-            return None;
-        }
-        unsafe {
-            match (*node).type_ {
-                pg_sys::NodeTag::T_BoolExpr => {
-                    let b = node as *mut pg_sys::BoolExpr;
-                    let mut args = Vec::new();
-                    for arg in list_ptrs((*b).args) {
-                        args.push(self.deparse(arg as *mut pg_sys::Node)?);
-                    }
-                    match (*b).boolop {
-                        pg_sys::BoolExprType::AND_EXPR => Some(RemoteExpr::And(args)),
-                        pg_sys::BoolExprType::OR_EXPR => Some(RemoteExpr::Or(args)),
-                        _ => Some(RemoteExpr::Not(Box::new(args.into_iter().next()?))),
-                    }
-                }
-                pg_sys::NodeTag::T_NullTest => {
-                    let t = node as *mut pg_sys::NullTest;
-                    if (*t).argisrow {
-                        return None;
-                    }
-                    let col = self.column((*t).arg as *mut pg_sys::Node)?;
-                    if col.class == PushClass::None {
-                        return None;
-                    }
-                    let negated = (*t).nulltesttype == pg_sys::NullTestType::IS_NOT_NULL;
-                    Some(RemoteExpr::IsNull(Box::new(RemoteExpr::Column(col.sqlite_name.clone())), negated))
-                }
-                pg_sys::NodeTag::T_OpExpr => self.operator(node as *mut pg_sys::OpExpr),
-                pg_sys::NodeTag::T_ScalarArrayOpExpr => self.any_array(node as *mut pg_sys::ScalarArrayOpExpr),
-                _ => None,
-            }
-        }
-    }
-
-    unsafe fn operator(&mut self, op: *mut pg_sys::OpExpr) -> Option<RemoteExpr> {
-        unsafe {
-            if (*op).opno.to_u32() >= pg_sys::FirstNormalObjectId {
-                return None;
-            }
-            let args = list_ptrs((*op).args);
-            if args.len() != 2 {
-                return None;
-            }
-            let name = cstr_to_string(pg_sys::get_opname((*op).opno));
-            let (left, right) = (args[0] as *mut pg_sys::Node, args[1] as *mut pg_sys::Node);
-            // column op value, or value op column (then the operator is mirrored).
-            let (col, other, mirrored) = match (self.column(left), self.column(right)) {
-                (Some(c), _) => (c.clone(), right, false),
-                (None, Some(c)) => (c.clone(), left, true),
-                _ => return None,
-            };
-            if !matches!(col.class, PushClass::Integer | PushClass::Float | PushClass::Text) {
-                return None;
-            }
-            let collation = (*op).inputcollid;
-            let column = Box::new(RemoteExpr::Column(col.sqlite_name.clone()));
-            match name.as_str() {
-                "=" | "<>" | "<" | "<=" | ">" | ">=" => {
-                    if col.class == PushClass::Text {
-                        let ordering = !matches!(name.as_str(), "=" | "<>");
-                        let ok = if ordering { collation_is_c(collation) } else { collation == pg_sys::Oid::INVALID || pg_sys::get_collation_isdeterministic(collation) };
-                        if !ok {
-                            return None;
-                        }
-                    }
-                    let value = Box::new(self.value(other, col.class)?);
-                    let op: &'static str = match (name.as_str(), mirrored) {
-                        ("=", _) => "=",
-                        ("<>", _) => "<>",
-                        ("<", false) | (">", true) => "<",
-                        ("<=", false) | (">=", true) => "<=",
-                        ("<", true) | (">", false) => ">",
-                        _ => ">=",
-                    };
-                    Some(RemoteExpr::Compare(column, op, value))
-                }
-                "~~" | "!~~" if col.class == PushClass::Text && !mirrored => {
-                    let pattern = strip_relabel(other);
-                    if (*pattern).type_ != pg_sys::NodeTag::T_Const || (*(pattern as *mut pg_sys::Const)).constisnull {
-                        return None;
-                    }
-                    let text = pgrx::varlena::text_to_rust_str((*(pattern as *mut pg_sys::Const)).constvalue.cast_mut_ptr()).ok()?;
-                    let glob = RemoteExpr::Glob(column, like_to_glob(text)?);
-                    Some(if name == "~~" { glob } else { RemoteExpr::Not(Box::new(glob)) })
-                }
-                _ => None,
-            }
-        }
-    }
-
-    /// `column = ANY(constant array)` as `column IN (?, ...)`.
-    unsafe fn any_array(&mut self, op: *mut pg_sys::ScalarArrayOpExpr) -> Option<RemoteExpr> {
-        unsafe {
-            if !(*op).useOr || (*op).opno.to_u32() >= pg_sys::FirstNormalObjectId || cstr_to_string(pg_sys::get_opname((*op).opno)) != "=" {
-                return None;
-            }
-            let args = list_ptrs((*op).args);
-            let col = self.column(args[0] as *mut pg_sys::Node)?.clone();
-            if !matches!(col.class, PushClass::Integer | PushClass::Float | PushClass::Text) {
-                return None;
-            }
-            if col.class == PushClass::Text && !((*op).inputcollid == pg_sys::Oid::INVALID || pg_sys::get_collation_isdeterministic((*op).inputcollid)) {
-                return None;
-            }
-            let array = strip_relabel(args[1] as *mut pg_sys::Node);
-            if (*array).type_ != pg_sys::NodeTag::T_Const || (*(array as *mut pg_sys::Const)).constisnull {
-                return None;
-            }
-            let array_const = array as *mut pg_sys::Const;
-            let arr = pg_sys::pg_detoast_datum((*array_const).constvalue.cast_mut_ptr()) as *mut pg_sys::ArrayType;
-            let elem_type = (*arr).elemtype;
-            if type_class(elem_type) != Some(col.class) {
-                return None;
-            }
-            let (mut typlen, mut typbyval, mut typalign) = (0i16, false, 0 as std::ffi::c_char);
-            pg_sys::get_typlenbyvalalign(elem_type, &mut typlen, &mut typbyval, &mut typalign);
-            let mut values: *mut pg_sys::Datum = std::ptr::null_mut();
-            let mut nulls: *mut bool = std::ptr::null_mut();
-            let mut count = 0;
-            pg_sys::deconstruct_array(arr, elem_type, typlen as i32, typbyval, typalign, &mut values, &mut nulls, &mut count);
-            if count == 0 || count > 1000 {
-                return None;
-            }
-            let mut items = Vec::with_capacity(count as usize);
-            for i in 0..count as usize {
-                let c = pg_sys::makeConst(elem_type, -1, (*array_const).constcollid, typlen as i32, *values.add(i), *nulls.add(i), typbyval);
-                items.push(self.value(c as *mut pg_sys::Node, col.class)?);
-            }
-            Some(RemoteExpr::In(Box::new(RemoteExpr::Column(col.sqlite_name.clone())), items))
-        }
-    }
-
-    /// ORDER BY keys for `pathkeys`, if every key is a column of this relation SQLite
-    /// orders exactly as Postgres (numeric, or text under the C collation).
-    pub unsafe fn order_keys(&self, pathkeys: *mut pg_sys::List) -> Option<Vec<OrderKey>> {
-        let mut keys = Vec::new();
-        unsafe {
-            for pk in list_ptrs(pathkeys) {
-                let pathkey = pk as *mut pg_sys::PathKey;
-                let ec = (*pathkey).pk_eclass;
-                if (*ec).ec_has_volatile {
-                    return None;
-                }
-                let member = list_ptrs((*ec).ec_members)
-                    .into_iter()
-                    .map(|m| m as *mut pg_sys::EquivalenceMember)
-                    .find(|m| self.column((**m).em_expr as *mut pg_sys::Node).is_some())?;
-                let col = self.column((*member).em_expr as *mut pg_sys::Node)?;
-                let ok = match col.class {
-                    PushClass::Integer | PushClass::Float => true,
-                    PushClass::Text => collation_is_c((*ec).ec_collation),
-                    _ => false,
-                };
-                // The default btree ordering of the type: strategy < or >.
-                let strategy = crate::pg_compat::pathkey_strategy(pathkey);
-                if !ok || (strategy != pg_sys::BTLessStrategyNumber && strategy != pg_sys::BTGreaterStrategyNumber) {
-                    return None;
-                }
-                keys.push(OrderKey {
-                    column: col.sqlite_name.clone(),
-                    descending: strategy == pg_sys::BTGreaterStrategyNumber,
-                    nulls_first: (*pathkey).pk_nulls_first,
-                });
-            }
-        }
-        Some(keys)
-    }
+/// Pairs a linguistic order puts the other way round from code points.
+fn probe_is_byte_order(collation: pg_sys::Oid) -> bool {
+    const PAIRS: &[(&str, &str)] = &[("B", "a"), ("Z", "a"), ("a", "b"), ("_", "a"), ("é", "f"), ("Ä", "b"), ("a b", "ab"), ("1", "A"), ("~", "é"), ("ab", "b")];
+    PAIRS.iter().all(|(lo, hi)| {
+        let cmp = unsafe { pg_sys::varstr_cmp(lo.as_ptr() as *const _, lo.len() as i32, hi.as_ptr() as *const _, hi.len() as i32, collation) };
+        cmp < 0
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fdw::qual::Value;
+
+    fn facts(kind: ValueKind, exact: bool) -> ColumnFacts {
+        ColumnFacts { sqlite_name: "c".into(), kind: Some(kind), null_test: true, exact, may_hold_integers: false, indexed: false }
+    }
+
+    fn v(kind: ValueKind) -> Value {
+        Value { expr: 0, kind }
+    }
+
+    fn push(columns: &[ColumnFacts], q: &Qual) -> (String, bool, Vec<Slot>) {
+        let mut b = Builder::new(columns);
+        let p = b.clause(q);
+        (p.sql.to_sql(), p.recheck, b.slots)
+    }
 
     #[test]
-    fn column_info_round_trips_through_a_string() {
-        let c = ColumnInfo { sqlite_name: "Order ID".into(), class: PushClass::Integer, indexed: true };
-        assert_eq!(ColumnInfo::decode(&c.encode()), c);
-        let t = ColumnInfo { sqlite_name: "".into(), class: PushClass::None, indexed: false };
-        assert_eq!(ColumnInfo::decode(&t.encode()), t);
+    fn exact_columns_push_plain_comparisons() {
+        let cols = [facts(ValueKind::Integer, true)];
+        let q = Qual::Compare { column: 0, op: CmpOp::Eq, value: v(ValueKind::Integer) };
+        assert_eq!(push(&cols, &q), ("\"c\" = ?1".into(), false, vec![Slot { expr: 0, mode: BindMode::Value }]));
+        let n = Qual::Not(Box::new(q));
+        assert_eq!(push(&cols, &n).0, "NOT (\"c\" = ?1)");
+    }
+
+    #[test]
+    fn other_storage_classes_pass_the_guard_and_are_rechecked() {
+        let ints = [facts(ValueKind::Integer, false)];
+        let q = Qual::Compare { column: 0, op: CmpOp::Eq, value: v(ValueKind::Integer) };
+        assert_eq!(push(&ints, &q), ("(\"c\" >= '' OR \"c\" = ?1)".into(), true, vec![Slot { expr: 0, mode: BindMode::Value }]));
+        // Under NOT the guard still lets the text rows through.
+        assert_eq!(push(&ints, &Qual::Not(Box::new(q.clone()))).0, "(\"c\" >= '' OR NOT (\"c\" = ?1))");
+        let texts = [facts(ValueKind::Text, false)];
+        let t = Qual::Compare { column: 0, op: CmpOp::Lt, value: v(ValueKind::Text) };
+        assert_eq!(push(&texts, &t).0, "(\"c\" < '' OR \"c\" >= x'' OR \"c\" < ?1)");
+    }
+
+    #[test]
+    fn nan_lets_every_row_through_where_it_makes_the_comparison_true() {
+        let floats = [facts(ValueKind::Float, true)];
+        let ne = Qual::Compare { column: 0, op: CmpOp::Ne, value: v(ValueKind::Float) };
+        let (sql, recheck, slots) = push(&floats, &ne);
+        assert_eq!(sql, "(?1 OR \"c\" <> ?2)");
+        assert!(recheck);
+        assert_eq!(slots[0].mode, BindMode::IsNan);
+        // c = NaN holds for no stored number: NULL binding removes them, as Postgres.
+        let eq = Qual::Compare { column: 0, op: CmpOp::Eq, value: v(ValueKind::Float) };
+        assert_eq!(push(&floats, &eq), ("\"c\" = ?1".into(), false, vec![Slot { expr: 0, mode: BindMode::Value }]));
+        // ... but its negation holds for all of them.
+        assert_eq!(push(&floats, &Qual::Not(Box::new(eq))).0, "(?1 OR NOT (\"c\" = ?2))");
+        let not_in = Qual::Not(Box::new(Qual::In { column: 0, values: vec![v(ValueKind::Float), v(ValueKind::Float)] }));
+        assert_eq!(push(&floats, &not_in).0, "(?1 OR ?2 OR NOT (\"c\" IN (?3, ?4)))");
+    }
+
+    #[test]
+    fn float_columns_that_may_hold_integers_let_large_ones_through() {
+        let mut f = facts(ValueKind::Float, false);
+        f.may_hold_integers = true;
+        let q = Qual::Compare { column: 0, op: CmpOp::Gt, value: v(ValueKind::Float) };
+        assert_eq!(push(&[f], &q).0, "(\"c\" >= '' OR \"c\" > 9007199254740992 OR \"c\" < -9007199254740992 OR \"c\" > ?1)");
+    }
+
+    #[test]
+    fn only_exact_columns_are_sorted_by_sqlite() {
+        let cols = [facts(ValueKind::Integer, true), facts(ValueKind::Integer, false)];
+        let c = pg_sys::Oid::INVALID;
+        assert!(order_keys(&cols, &[(0, false, false, c)]).is_some());
+        assert!(order_keys(&cols, &[(0, false, false, c), (1, true, true, c)]).is_none());
     }
 }

@@ -7,6 +7,7 @@
 
 use super::convert::{Cell, Target};
 use super::plan::PlanData;
+use super::pushdown::BindMode;
 use super::read_ahead::{Advance, ReadAhead, StepEnd};
 use crate::error::{shorten_bytes_for_message, shorten_for_message, LiteportError, Result, RowRef, ValueError};
 use crate::sqlite::connection::SqliteConnection;
@@ -83,6 +84,8 @@ pub struct ScanState {
     /// parameters, nested-loop parameters), evaluated before the first row and again
     /// after each rescan.
     params: Vec<(*mut pg_sys::ExprState, pg_sys::Oid)>,
+    /// The statement's parameters: which of `params` each binds, and how.
+    slots: Vec<super::pushdown::Slot>,
     econtext: *mut pg_sys::ExprContext,
     bound: bool,
     /// ANALYZE's sample: rows that do not convert are skipped, not reported.
@@ -129,6 +132,7 @@ impl ScanState {
             utf8_database: unsafe { pg_sys::GetDatabaseEncoding() } == pg_sys::pg_enc::PG_UTF8 as c_int,
             reject_target: plan.reject_target.clone(),
             params: Vec::new(),
+            slots: plan.slots.clone(),
             econtext: std::ptr::null_mut(),
             bound: false,
             skip_bad_rows: false,
@@ -150,27 +154,42 @@ impl ScanState {
     /// allows: integers, floats, text).
     unsafe fn bind_params(&mut self) -> Result<()> {
         let Some(stmt) = self.statement.as_ref().map(|s| s.ptr()) else { return Ok(()) };
-        if self.params.is_empty() {
+        if self.slots.is_empty() {
             return Ok(());
         }
         self.conn.pause_readers();
         use pg_sys::BuiltinOid::*;
         unsafe {
             let old = pg_sys::MemoryContextSwitchTo((*self.econtext).ecxt_per_tuple_memory);
-            for (i, (state, typ)) in self.params.iter().enumerate() {
-                let mut isnull = false;
-                let eval = (**state).evalfunc.expect("an initialized expression has an evaluation function");
-                let datum = eval(*state, self.econtext, &mut isnull);
+            // Each expression once, then each slot as its mode says.
+            let values: Vec<(pg_sys::Datum, bool)> = self
+                .params
+                .iter()
+                .map(|(state, _)| {
+                    let mut isnull = false;
+                    let eval = (**state).evalfunc.expect("an initialized expression has an evaluation function");
+                    (eval(*state, self.econtext, &mut isnull), isnull)
+                })
+                .collect();
+            for (i, slot) in self.slots.iter().enumerate() {
+                let (datum, isnull) = values[slot.expr];
+                let typ = self.params[slot.expr].1;
                 let index = (i + 1) as c_int;
-                let rc = if isnull {
-                    ffi::sqlite3_bind_null(stmt, index)
-                } else {
-                    match pg_sys::BuiltinOid::from_u32(typ.to_u32()) {
+                let float = |d: pg_sys::Datum| match pg_sys::BuiltinOid::from_u32(typ.to_u32()) {
+                    Ok(FLOAT4OID) => Some(f32::from_bits(d.value() as u32) as f64),
+                    Ok(FLOAT8OID) => Some(f64::from_bits(d.value() as u64)),
+                    _ => None,
+                };
+                let rc = match slot.mode {
+                    // 1 for a float NaN: the pushed SQL then lets every row through.
+                    BindMode::IsNan => ffi::sqlite3_bind_int64(stmt, index, (!isnull && float(datum).is_some_and(f64::is_nan)) as i64),
+                    BindMode::Value if isnull => ffi::sqlite3_bind_null(stmt, index),
+                    BindMode::Value => match pg_sys::BuiltinOid::from_u32(typ.to_u32()) {
                         Ok(INT2OID) => ffi::sqlite3_bind_int64(stmt, index, datum.value() as i16 as i64),
                         Ok(INT4OID) => ffi::sqlite3_bind_int64(stmt, index, datum.value() as i32 as i64),
                         Ok(INT8OID) => ffi::sqlite3_bind_int64(stmt, index, datum.value() as i64),
-                        Ok(FLOAT4OID) => ffi::sqlite3_bind_double(stmt, index, f32::from_bits(datum.value() as u32) as f64),
-                        Ok(FLOAT8OID) => ffi::sqlite3_bind_double(stmt, index, f64::from_bits(datum.value() as u64)),
+                        // SQLite binds a NaN as NULL; the SQL around it allows for that.
+                        Ok(FLOAT4OID | FLOAT8OID) => ffi::sqlite3_bind_double(stmt, index, float(datum).expect("a float type")),
                         Ok(UNKNOWNOID) => {
                             let bytes = std::ffi::CStr::from_ptr(datum.cast_mut_ptr::<std::ffi::c_char>()).to_bytes();
                             ffi::sqlite3_bind_text(stmt, index, bytes.as_ptr() as *const _, bytes.len() as c_int, ffi::SQLITE_TRANSIENT())
@@ -180,7 +199,7 @@ impl ScanState {
                             let len = pgrx::varlena::varsize_any_exhdr(v);
                             ffi::sqlite3_bind_text(stmt, index, pgrx::varlena::vardata_any(v), len as c_int, ffi::SQLITE_TRANSIENT())
                         }
-                    }
+                    },
                 };
                 if rc != ffi::SQLITE_OK {
                     pg_sys::MemoryContextSwitchTo(old);

@@ -77,7 +77,7 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
     let mut specs = Vec::new();
     for info in &selected {
         let suggested: Option<Vec<(String, Vec<(String, String)>)>> = (opts.types == TypesMode::Inferred).then(|| {
-            let relation = Relation { name: info.name.clone(), kind: info.kind };
+            let relation = Relation { name: info.name.clone(), kind: info.kind, strict: false };
             crate::profile::function::profile_relation(&conn, &relation)
                 .or_report()
                 .into_iter()

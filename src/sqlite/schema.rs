@@ -16,6 +16,9 @@ pub enum RelationKind {
 pub struct Relation {
     pub name: String,
     pub kind: RelationKind,
+    /// A STRICT table: every value has its column's declared type (INTEGER, REAL,
+    /// TEXT, BLOB) or is NULL; ANY columns keep what is stored.
+    pub strict: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,20 +37,21 @@ pub struct Column {
 /// R-tree) are left out.
 pub fn list_relations(db: &Connection) -> rusqlite::Result<Vec<Relation>> {
     let mut stmt = db.prepare(
-        "SELECT name, type, wr FROM pragma_table_list WHERE schema = 'main' \
+        "SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main' \
          AND type IN ('table', 'view', 'virtual') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
     )?;
     let rows = stmt.query_map([], |r| {
         let name: String = r.get(0)?;
         let kind: String = r.get(1)?;
         let without_rowid: bool = r.get(2)?;
+        let strict: bool = r.get(3)?;
         let kind = match (kind.as_str(), without_rowid) {
             ("view", _) => RelationKind::View,
             ("virtual", _) => RelationKind::Virtual,
             (_, true) => RelationKind::TableWithoutRowid,
             _ => RelationKind::Table,
         };
-        Ok(Relation { name, kind })
+        Ok(Relation { name, kind, strict })
     })?;
     rows.collect()
 }
@@ -99,6 +103,17 @@ pub fn never_null(kind: RelationKind, columns: &[Column], column: &Column) -> bo
         RelationKind::Table => integer_primary_key(kind, columns).is_some_and(|c| c.name == column.name),
         _ => false,
     }
+}
+
+/// The rowid alias among `columns` (a rowid table's `INTEGER PRIMARY KEY`, not the
+/// `INTEGER PRIMARY KEY DESC` spelling, which SQLite backs with its own index): always
+/// an integer, whatever the table's affinity rules.
+pub fn rowid_alias_column<'a>(db: &Connection, relation: &Relation, columns: &'a [Column]) -> Option<&'a Column> {
+    let column = integer_primary_key(relation.kind, columns)?;
+    let has_pk_index: bool = db
+        .query_row("SELECT EXISTS (SELECT 1 FROM pragma_index_list(?1) WHERE origin = 'pk')", [&relation.name], |r| r.get(0))
+        .unwrap_or(true);
+    (!has_pk_index).then_some(column)
 }
 
 /// The single `INTEGER` primary-key column of a rowid table: the rowid alias (or, in

@@ -17,12 +17,24 @@
 //! * types are grammar keywords (`bigint`, `double precision`, ...) or
 //!   `pg_catalog.`-qualified, and collations are `pg_catalog."C"` or `liteport.nocase`.
 //!
-//! Where SQLite and Postgres give different results the printer either writes the
-//! expression so that they agree or refuses it. Two things are decided by column
-//! types that this module does not see (`Columns` holds names only): comparisons on
-//! text columns follow the Postgres column's collation, and arithmetic on `numeric`
-//! columns is exact decimal arithmetic where SQLite's is on 64-bit integers or reals.
-//! Both are choices of the column mapping, documented in the README.
+//! The result has no parentheses around it at the top: callers embed it as
+//! `CHECK (e)`, `((e))` for an index key, `GENERATED ALWAYS AS (e)`, `WHERE e`; the
+//! DEFAULT of an expression comes parenthesized from `translate_default`.
+//!
+//! Where SQLite and Postgres give different results the printer writes the
+//! expression so that they agree (division by zero gives NULL, integer arithmetic is
+//! 64-bit, a condition used as a number is 0/1, multi-argument max/min are NULL when
+//! an argument is, CAST(x AS INTEGER) truncates, LIKE folds ASCII case only and has
+//! no escape character by default, lower/upper fold ASCII only) or refuses it. What
+//! it cannot see is column types (`Columns` holds names only), so three differences
+//! remain, all decided by the column mapping rather than by the expression:
+//! ordering comparisons (`<`, BETWEEN, max/min) of text follow the Postgres column's
+//! collation (the database default for BINARY columns, liteport.nocase for NOCASE),
+//! arithmetic on `numeric` columns is exact decimal arithmetic where SQLite's is on
+//! 64-bit integers or doubles (5 / 2 is 2 in SQLite, 2.5 on a numeric column), and a
+//! column's text form (`col || ''`) is Postgres's (a double 100.0 is '100', a boolean
+//! 'true'). Errors Postgres raises where SQLite would not (a bigint overflow, text that
+//! is not a number in a CAST) fail the statement rather than change its meaning.
 
 use crate::fdw::import_sql::{pg_ident, pg_literal};
 use crate::sqlite::sql_text::{matching_paren, render, tokenize, Token};
@@ -401,7 +413,7 @@ impl Parser<'_, '_> {
             Token::Str(s) => Ok(Expr::Str(s)),
             Token::Blob(hex) => blob(&hex).map(|()| Expr::Blob(hex)),
             Token::Word(w) => self.word(&w),
-            Token::Quoted(q) => self.column(&q),
+            Token::Quoted(q) => self.column(&q, true),
             Token::Op(o) => match o.as_str() {
                 "-" => Ok(negate(self.expr(BP_UNARY)?)),
                 "+" => Ok(match self.expr(BP_UNARY)? {
@@ -440,13 +452,13 @@ impl Parser<'_, '_> {
             // A column named "true" wins over the keyword, as in SQLite.
             "TRUE" | "FALSE" if !call && self.columns.target(w).is_none() => Ok(Expr::Bool(upper == "TRUE")),
             _ if call => self.call(w),
-            _ => self.column(w),
+            _ => self.column(w, false),
         }
     }
 
     /// `name`, `table.name` or `schema.table.name`: only the table's own columns can
     /// appear in its expressions, so the qualifiers are dropped.
-    fn column(&mut self, first: &str) -> Result<Expr, String> {
+    fn column(&mut self, first: &str, quoted: bool) -> Result<Expr, String> {
         let mut name = first.to_string();
         while self.peek().is_some_and(|t| t.is_op(".")) {
             match self.peek_at(1) {
@@ -462,6 +474,9 @@ impl Parser<'_, '_> {
         }
         match self.columns.target(&name) {
             Some(target) => Ok(Expr::Column(target.to_string())),
+            // With SQLite's legacy double-quoted strings, "x" that names no column is
+            // the text 'x'; whether it was depends on how SQLite was built.
+            None if quoted && first == name => Err(format!("unknown column \"{name}\" (SQLite may have read it as the string '{name}')")),
             None => Err(format!("unknown name {name}")),
         }
     }
@@ -555,7 +570,7 @@ fn number(n: &str) -> Result<Expr, String> {
 
 /// Blob literals must be hex digits in pairs (SQLite refuses anything else).
 fn blob(hex: &str) -> Result<(), String> {
-    if hex.len() % 2 == 0 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if hex.len().is_multiple_of(2) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(())
     } else {
         Err(format!("bad blob literal X'{hex}'"))
@@ -1046,9 +1061,11 @@ const KEYWORD_TYPES: &[&str] = &[
     "bit",
 ];
 
-/// A Postgres type of liteport's vocabulary as SQL that does not depend on
-/// search_path: keywords as they are, other names qualified with pg_catalog.
-fn pg_type_sql(pg_type: &str) -> String {
+/// A Postgres type of liteport's vocabulary (`declared::postgres_type_for`, profile
+/// suggestions) as SQL that does not depend on search_path: keywords as they are,
+/// other names qualified with pg_catalog (`pg_catalog.text`, `pg_catalog.jsonb`, ...).
+/// For rendering only: the stored type strings stay unqualified (audit R8).
+pub fn pg_type_sql(pg_type: &str) -> String {
     let base = pg_type.split('(').next().unwrap_or("").trim().to_ascii_lowercase();
     if KEYWORD_TYPES.contains(&base.as_str()) {
         pg_type.to_string()
@@ -1063,7 +1080,9 @@ fn call(name: &str, args: &[Expr]) -> Result<Sql, String> {
     let function = |pg: &str, args: &[Sql]| format!("pg_catalog.{pg}({})", args.iter().map(|a| a.text.clone()).collect::<Vec<_>>().join(", "));
     // Text that must be compared byte by byte: SQLite's lower/upper/replace/instr know
     // no collation (and fold ASCII letters only); Postgres's follow the argument's
-    // collation, and refuse liteport.nocase for substring searches.
+    // collation, and refuse liteport.nocase for substring searches. The explicit "C"
+    // also orders and compares the result bytewise, as SQLite does a function's
+    // result; only against a NOCASE column (upper(x) = x) would SQLite use NOCASE.
     let bytewise = |s: &Sql| -> Result<String, String> {
         if let Some(Expr::Collate { .. }) = args.first() {
             return Err(format!("COLLATE inside {name}() is not translated"));
@@ -1223,7 +1242,7 @@ pub fn translate_default(default: &str, pg_type: &str, columns: &Columns) -> Res
     // SQLite's grammar reads `DEFAULT name`, `DEFAULT "name"`, [name] or `name` as a
     // string (even when a column has that name), and TRUE/FALSE as 1/0.
     let literal = match tokens.as_slice() {
-        [Token::Word(w)] if !parenthesized && (w.eq_ignore_ascii_case("TRUE") || w.eq_ignore_ascii_case("FALSE")) => {
+        [Token::Word(w)] if w.eq_ignore_ascii_case("TRUE") || w.eq_ignore_ascii_case("FALSE") => {
             if class == TypeClass::Bool {
                 return Ok(Some(w.to_ascii_lowercase()));
             }
@@ -1743,7 +1762,7 @@ mod tests {
             ("name MATCH 'a'", "MATCH"),
             ("glob('a*', name)", "glob"),
             ("nosuch > 1", "nosuch"),
-            ("\"nosuch\" = 1", "nosuch"),
+            ("\"nosuch\" = 1", "may have read it as the string 'nosuch'"),
             ("qty > 1; DROP TABLE t", "more than one statement"),
             ("CURRENT_TIMESTAMP > a", "CURRENT_TIMESTAMP"),
             ("a < CURRENT_DATE", "CURRENT_DATE"),
@@ -1851,6 +1870,8 @@ mod tests {
         assert!(dflt("(\"abc\")", "text").is_err(), "in parentheses it is a column name, which SQLite refuses");
         // TRUE and FALSE are 1 and 0.
         assert_eq!(d("TRUE", "bigint"), "1");
+        assert_eq!(d("(TRUE)", "bigint"), "1");
+        assert_eq!(d("(false)", "boolean"), "false");
         assert_eq!(d("FALSE", "text"), "'0'");
         // A number in a TEXT column is stored as SQLite's text for it.
         assert_eq!(d("007", "text"), "'7'");

@@ -744,7 +744,7 @@ fn print(e: &Expr) -> Result<Sql, String> {
             let (l, r) = comparable(print(left)?, print(right)?)?;
             let eq = format!("({} OPERATOR(pg_catalog.=) {})", l.operand(), r.operand());
             if l.non_null_literal() || r.non_null_literal() {
-                // Neither side can be NULL on both sides at once.
+                // One side is a literal that is not NULL: the two are never both NULL.
                 Sql::loose(format!("{eq} IS {}TRUE", if *negated { "NOT " } else { "" }), Kind::Bool)
             } else {
                 let same = format!("{eq} IS TRUE OR ({} IS NULL AND {} IS NULL)", l.operand(), r.operand());

@@ -257,7 +257,7 @@ mod tests {
 
     #[pg_test]
     fn explain_verbose_shows_the_sqlite_query_with_pushed_filter_and_needed_columns() {
-        server("ex", &fixture("ex", "CREATE TABLE t(a INT, b TEXT, c REAL); INSERT INTO t VALUES (1, 'x', 2.5);"));
+        server("ex", &fixture("ex", "CREATE TABLE t(a INT, b TEXT, c REAL) STRICT; INSERT INTO t VALUES (1, 'x', 2.5);"));
         import("ex", "ex");
         let plan: Vec<String> = Spi::connect(|c| {
             c.select("EXPLAIN (VERBOSE, COSTS OFF) SELECT b FROM ex.t WHERE a = 1", None, &[])

@@ -368,7 +368,7 @@ unsafe fn sortable_keys(relid: u32, columns: &[ColumnFacts], pathkeys: *mut pg_s
             keys.push((column, strategy == pg_sys::BTGreaterStrategyNumber, (*pathkey).pk_nulls_first, (*ec).ec_collation));
         }
     }
-    order_keys(columns, &keys)
+    order_keys(columns, &keys, super::pushdown::collation_is_byte_order)
 }
 
 #[pg_guard]

@@ -215,16 +215,16 @@ impl<'a> Builder<'a> {
 }
 
 /// ORDER BY keys SQLite may sort by: exact columns only (see the module comment), text
-/// only under a byte-order collation. `keys`: (column, descending, nulls first,
-/// collation) per path key.
-pub fn order_keys(columns: &[ColumnFacts], keys: &[(usize, bool, bool, pg_sys::Oid)]) -> Option<Vec<OrderKey>> {
+/// only under a byte-order collation (`byte_order` judges a collation). `keys`:
+/// (column, descending, nulls first, collation) per path key.
+pub fn order_keys(columns: &[ColumnFacts], keys: &[(usize, bool, bool, pg_sys::Oid)], byte_order: impl Fn(pg_sys::Oid) -> bool) -> Option<Vec<OrderKey>> {
     keys.iter()
         .map(|&(column, descending, nulls_first, collation)| {
             let facts = columns.get(column)?;
             let ok = facts.exact
                 && match facts.kind {
                     Some(ValueKind::Integer | ValueKind::Float) => true,
-                    Some(ValueKind::Text) => collation_is_byte_order(collation),
+                    Some(ValueKind::Text) => byte_order(collation),
                     None => false,
                 };
             ok.then(|| OrderKey { column: facts.sqlite_name.clone(), descending, nulls_first })
@@ -370,7 +370,10 @@ mod tests {
     fn only_exact_columns_are_sorted_by_sqlite() {
         let cols = [facts(ValueKind::Integer, true), facts(ValueKind::Integer, false)];
         let c = pg_sys::Oid::INVALID;
-        assert!(order_keys(&cols, &[(0, false, false, c)]).is_some());
-        assert!(order_keys(&cols, &[(0, false, false, c), (1, true, true, c)]).is_none());
+        assert!(order_keys(&cols, &[(0, false, false, c)], |_| true).is_some());
+        assert!(order_keys(&cols, &[(0, false, false, c), (1, true, true, c)], |_| true).is_none());
+        let texts = [facts(ValueKind::Text, true)];
+        assert!(order_keys(&texts, &[(0, false, false, c)], |_| true).is_some());
+        assert!(order_keys(&texts, &[(0, false, false, c)], |_| false).is_none());
     }
 }

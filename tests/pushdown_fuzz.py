@@ -88,12 +88,12 @@ def natural_pool(decl):
     if d == 'UUID':
         return UUIDS
     if d == 'ANY':
-        return INTS + ["'8'", "' 8'", "'08'", "'-7'", "'42'", "'1'", '8.0', '3.0'] * 2 + UTF8_BLOBS
+        return INTS + ["'8'", "' 8'", "'08'", "'-7'", "'42'", "'1'", '8.0', '3.0'] * 3 + ["X'38'", "'a'"]
     aff = affinity(decl)
     if aff == 'INTEGER':
         return INTS * 3 + ['3.0', '8.0', '-0.0'] + NUMTEXT
     if aff == 'TEXT':
-        return WORDS * 2 + META + SPECIAL_TEXT + NUMTEXT + UTF8_BLOBS
+        return WORDS * 2 + META + SPECIAL_TEXT + NUMTEXT + UTF8_BLOBS * 3
     if aff == 'REAL':
         return REALS * 3 + INTS + NUMTEXT + SPECIAL_TEXT * 2
     if aff == 'NUMERIC':
@@ -258,8 +258,14 @@ def gen_schema(rng):
     """SQLite relations for one seed."""
     rels = []
     ntables = rng.randint(3, 5)
+    # The first three tables each feature a column that mixes storage classes in a way
+    # both engines read but compare differently: special-float text in a REAL column,
+    # UTF-8 blobs in a TEXT column, integers and digit text in a STRICT table's ANY column.
+    featured = ['real-text', 'text-blob', 'strict-any']
+    rng.shuffle(featured)
     for ti in range(ntables):
-        strict = rng.random() < 0.3
+        feature = featured[ti] if ti < len(featured) else None
+        strict = rng.random() < 0.35 if feature is None else feature == 'strict-any'
         kind = 'without_rowid' if rng.random() < 0.25 else 'rowid'
         messiness = rng.choice([0.0, 0.05, 0.15, 0.4])
         ncols = rng.randint(3, 7)
@@ -269,8 +275,12 @@ def gen_schema(rng):
             pk_decl = 'INTEGER' if kind == 'rowid' or rng.random() < 0.7 else 'TEXT'
             cols.append(SCol('id', pk_decl))
             pk = 'id'
-        for ci in range(ncols):
-            decl = rng.choice(STRICT_DECLARED if strict else DECLARED)
+        decls = [rng.choice(STRICT_DECLARED if strict else DECLARED) for _ in range(ncols)]
+        feature_at = rng.randrange(ncols)
+        if feature:
+            decls[feature_at] = {'real-text': rng.choice(['REAL', 'DOUBLE', 'FLOAT']), 'text-blob': rng.choice(['TEXT', 'VARCHAR(10)']),
+                                 'strict-any': 'ANY'}[feature]
+        for ci, decl in enumerate(decls):
             slug = re.sub(r'[^a-z0-9]+', '_', decl.lower()).strip('_') or 'none'
             name = f'c{ci}_{slug}'
             if rng.random() < 0.05:
@@ -278,6 +288,12 @@ def gen_schema(rng):
             cols.append(SCol(name, decl))
         rel = SRel(f't{ti}', kind, cols, strict=strict, pk=pk)
         pools = {c.name: make_value_pool(rng, c.decl, messiness) for c in cols}
+        if feature:
+            fc = cols[feature_at + (1 if pk else 0)]
+            extra = {'real-text': SPECIAL_TEXT, 'text-blob': UTF8_BLOBS[:5], 'strict-any': ["'8'", "' 8'", "'-7'", "'42'"]}[feature]
+            pools[fc.name] += [rng.choice(extra) for _ in range(rng.randint(1, 2))]
+            if feature == 'strict-any':
+                pools[fc.name] = [v for v in pools[fc.name] if not v.startswith("X'")] + [rng.choice(['8', '-7', '42'])]
         nrows = rng.randint(6, 30)
         pk_vals = list(range(1, nrows + 1))
         rng.shuffle(pk_vals)
@@ -835,10 +851,25 @@ class Gen:
         self.pcats.append(cat)
         return f'${len(self.ptypes)}'
 
+    def likely_pushable(self, c):
+        """liteport's pushdown classes (pushdown.rs), approximately: integers over INTEGER /
+        REAL / NUMERIC affinity, float8 over REAL, text/varchar over TEXT with BINARY."""
+        if set(c.options) - {'column_name'}:
+            return False
+        decl, strict = self.ft.srel.col_decl(c.sqlite_name)
+        aff = affinity(decl, strict)
+        if c.typname in ('int2', 'int4', 'int8'):
+            return aff in ('INTEGER', 'REAL', 'NUMERIC') or decl.upper() == 'ANY'
+        if c.typname == 'float8':
+            return aff == 'REAL'
+        if c.typname in ('text', 'varchar'):
+            return aff == 'TEXT' and 'COLLATE' not in decl.upper()
+        return False
+
     def pick_col(self, cands=None, pushable_only=False):
         rng = self.rng
         cands = cands or self.ft.cols
-        pushable = [c for c in cands if c.cat in ('int', 'float', 'text')]
+        pushable = [c for c in cands if self.likely_pushable(c)]
         if pushable and (pushable_only or rng.random() < 0.7):
             return rng.choice(pushable)
         return rng.choice(cands)
@@ -913,7 +944,7 @@ class Gen:
         rng = self.rng
         cands = [c for c in (cols or self.ft.cols) if c.cat in ORDERABLE]
         if pushable:
-            cands = [c for c in cands if c.cat in ('int', 'float', 'text')] or cands
+            cands = [c for c in cands if self.likely_pushable(c)] or cands
         if not cands:
             return []
         keys = []
@@ -986,8 +1017,11 @@ def gen_query(rng, ft, qid):
                 settings += ['SET enable_hashjoin = off', 'SET enable_mergejoin = off']
             elif method == 'merge':
                 settings += ['SET enable_nestloop = off', 'SET enable_hashjoin = off']
+                if rng.random() < 0.5:
+                    settings = [x for x in settings if x != 'SET enable_sort = off']
             if kind == 'join' and (method == 'merge' or rng.random() < 0.3):
                 q.order = [{'col': c.name, 'coll': None, 'desc': rng.random() < 0.3, 'nulls': None}]
+                q.join['order_fixed'] = method == 'merge' and rng.random() < 0.6
     if simple:
         leaves = [g.leaf(pushable_only=True) for _ in range(rng.choice([0, 1, 1, 2]))]
         q.where = None if not leaves else leaves[0] if len(leaves) == 1 else ('and', leaves)
@@ -1000,7 +1034,7 @@ def gen_query(rng, ft, qid):
             q.cols = [c.name for c in rng.sample(ft.cols, k=rng.randint(1, len(ft.cols)))]
         if not q.order and rng.random() < (0.85 if simple else 0.6):
             q.order = g.order(pushable=simple or rng.random() < 0.5, total=None if kind != 'lateral' else True)
-        elif q.order and rng.random() < 0.5:
+        elif q.order and rng.random() < 0.5 and not (q.join or {}).get('order_fixed'):
             q.order += [k for k in g.order() if k['col'] != q.order[0]['col']]
         if kind == 'lateral':
             if q.order and g.total_order(q.order):
@@ -1585,7 +1619,7 @@ def ddmin(items, test):
 def shrink(case, budget):
     """Smallest case that still shows the same kind of difference (attempts <= budget)."""
     env = case.env
-    want = diff_key(case.outcome)
+    want = family(case.outcome)
     left = [budget]
     best = [case]
 
@@ -1594,7 +1628,7 @@ def shrink(case, budget):
             return False
         left[0] -= 1
         o = env.attempt(c)
-        if o is not None and o.diff is not None and diff_key(o) == want:
+        if o is not None and o.diff is not None and family(o) == want:
             c.outcome = o
             best[0] = c
             return True
@@ -1715,24 +1749,28 @@ def shrink(case, budget):
         if test(cand):
             c = best[0]
     c = shrink_rows(c)
+    # Values: NULL where a value does not matter.
+    t = c.ft.srel.table()
+    for ri in range(len(t.rows)):
+        for ci in range(len(t.rows[ri])):
+            cur = c.ft.srel.table()
+            if ri >= len(cur.rows) or cur.rows[ri][ci] == 'NULL' or cur.cols[ci].name == cur.pk:
+                continue
+            srel = c.ft.srel.copy()
+            srel.table().rows[ri][ci] = 'NULL'
+            if test(c.with_(ft=c.ft.copy_with(srel))):
+                c = best[0]
     # Make sure the outcome printed is this case's own.
     test(c)
     return best[0]
 
 
 def features(case, with_data=True):
-    """Tags naming what a (shrunk) difference involves."""
+    """(root-cause tags, query-shape tags) of a (shrunk) difference."""
     q, ft, o = case.query, case.ft, case.outcome
-    tags = set()
-    consts = tree_consts(q.where)
-    if q.prepared and o.exec_index is not None and o.exec_index >= 0:
-        consts += q.prepared['execs'][o.exec_index]
-    for lit in consts:
-        if re.search(r'nan', lit, re.I):
-            tags.add('NaN-value')
-        if re.search(r'inf', lit, re.I):
-            tags.add('Infinity-value')
+    root, shape = set(), set()
     cols = {c.name: c for c in ft.cols}
+    vec = q.prepared['execs'][o.exec_index] if q.prepared and o.exec_index is not None and o.exec_index >= 0 else []
 
     def leaves(t):
         if t is None:
@@ -1743,35 +1781,38 @@ def features(case, with_data=True):
             return leaves(t[1])
         return [t]
     for lf in leaves(q.where):
-        if lf[0] == 'like' and lf[2] in ('LIKE', 'NOT LIKE'):
-            if key_nondeterministic(cols[lf[1]], lf[4]):
-                tags.add('LIKE-nondeterministic-collation')
+        col = cols.get(lf[1])
+        if col is None:
+            continue
+        if lf[0] == 'like' and lf[2] in ('LIKE', 'NOT LIKE') and key_nondeterministic(col, lf[4]):
+            root.add('LIKE-nondeterministic-collation')
+        if col.cat in ('float', 'int', 'numeric'):
+            consts = tree_consts(lf)
+            consts += [vec[int(v[1:]) - 1] for v in consts if re.fullmatch(r'\$\d+', v) and int(v[1:]) <= len(vec)]
+            for lit in consts:
+                if re.search(r'nan', lit, re.I):
+                    root.add('NaN-value')
+                if re.search(r'inf', lit, re.I):
+                    root.add('Infinity-value')
+        if case.env.flavour.startswith('icu') and col.cat == 'text':
+            if (lf[0] == 'cmp' and lf[2] not in ('=', '<>') and lf[5] in (None, '"default"')) or lf[0] == 'between':
+                root.add('ICU-default-collation-ordering')
+    if q.join and cols.get(q.join['col']) is not None and cols[q.join['col']].cat in ('float', 'int', 'numeric'):
+        for v in case.lk_rows:
+            if re.search(r'nan', v, re.I):
+                root.add('NaN-value')
+            if re.search(r'inf', v, re.I):
+                root.add('Infinity-value')
     if q.limit and q.limit['ties']:
-        tags.add('FETCH-WITH-TIES')
-    if q.kind in ('lateral', 'subq'):
-        tags.add(f'{q.kind}:{q.join["jtype"]}')
-    if q.extra:
-        tags.add(f'select-list:{q.extra}')
-    if q.join:
-        m = 'merge' if any('enable_nestloop = off' in s for s in q.settings) else 'nestloop' if any('enable_mergejoin = off' in s for s in q.settings) else 'any'
-        tags.add(f'join:{m}')
-    if q.prepared:
-        mode = next((s.split('=')[1].strip() for s in q.settings if 'plan_cache_mode' in s), 'auto')
-        tags.add(f'prepared:{mode}')
-    if q.kind in ('agg', 'minmax', 'group', 'distinct'):
-        tags.add(q.kind)
-    text_order = [k for k in q.order if cols[k['col']].cat == 'text' and k['coll'] in (None, '"default"')]
+        root.add('FETCH-WITH-TIES')
+    text_order = [k for k in q.order if k['col'] in cols and cols[k['col']].cat == 'text' and k['coll'] in (None, '"default"')]
     if q.kind in ('group', 'distinct', 'minmax') and q.agg and cols[q.agg.get('group') or q.agg['col']].cat == 'text' and q.agg.get('coll') in (None, '"default"'):
         text_order.append(True)
     if text_order and case.env.flavour.startswith('icu'):
-        tags.add('ICU-default-collation-ordering')
-    if o.diff[0] != 'rows' and o.diff[0] != 'order' and o.diff[0] != 'row-count':
-        msg = (o.rf.message if not o.rf.ok else '') + ' ' + (o.rl.message if o.rl and not o.rl.ok else '')
-        if 'mergejoin input data is out of order' in msg:
-            tags.add('mergejoin-out-of-order')
-        for r in (o.rf, o.rl):
-            if r is not None and not r.ok and 'nondeterministic' in r.message:
-                tags.add('nondeterministic-collation-error')
+        root.add('ICU-default-collation-ordering')
+    for r in (o.rf, o.rl):
+        if r is not None and not r.ok and 'mergejoin input data is out of order' in (r.message or ''):
+            root.add('mergejoin-out-of-order')
     if with_data:
         try:
             stored = ft.srel.storage_classes()
@@ -1785,23 +1826,53 @@ def features(case, with_data=True):
             aff = affinity(decl, strict)
             classes = stored.get(c.sqlite_name, set()) - {'null'}
             if strict and decl.upper().startswith('ANY'):
-                tags.add(f'STRICT-ANY-column({"+".join(sorted(classes))})')
+                if len(classes) > 1 or classes - {'integer'}:
+                    root.add(f'STRICT-ANY-column-holding-{"+".join(sorted(classes))}')
                 continue
             odd = classes - NATURAL_CLASSES[aff]
             if odd:
-                tags.add(f'{"+".join(sorted(odd))}-stored-in-{aff}-column')
-    return tags
+                root.add(f'{"+".join(sorted(odd))}-stored-in-{aff}-column')
+    # The shape of the query.
+    shape.add(ft.how.replace('import:', 'imported:'))
+    if q.kind in ('lateral', 'subq'):
+        shape.add(f'{q.kind}:{q.join["jtype"]}')
+    elif q.join:
+        shape.add(f'join:{q.join["jtype"]}')
+    if q.extra:
+        shape.add(f'select-list:{q.extra}')
+    if q.join:
+        m = 'merge' if any('enable_nestloop = off' in s for s in q.settings) else 'nestloop' if any('enable_mergejoin = off' in s for s in q.settings) else 'any'
+        shape.add(f'join-method:{m}')
+    if q.prepared:
+        mode = next((s.split('=')[1].strip() for s in q.settings if 'plan_cache_mode' in s), 'auto')
+        shape.add(f'prepared:{mode}')
+    if q.kind in ('agg', 'minmax', 'group', 'distinct'):
+        shape.add(q.kind)
+    parts = pushed_parts(o.sqlite)
+    shape.add('pushed:' + ('+'.join(sorted(parts)) if parts else 'nothing'))
+    return root, shape
+
+
+def family(outcome):
+    kind = outcome.diff[0]
+    if kind in ('rows', 'order', 'row-count'):
+        return ('wrong result',)
+    return diff_key(outcome)
 
 
 def class_name(case, with_data=True):
-    return case.outcome.diff[0] + ' | ' + (', '.join(sorted(features(case, with_data))) or 'no special feature')
+    root, _ = features(case, with_data)
+    fam = family(case.outcome)
+    head = 'wrong result' if fam == ('wrong result',) else ' '.join(fam)
+    return f'{head}: ' + (' + '.join(sorted(root)) or 'no known cause')
 
 
 def pre_signature(case):
     q, ft = case.query, case.ft
     cols = {c.name: c for c in ft.cols}
     used = sorted((cols[n].fmt, cols[n].collname or '', affinity(*ft.srel.col_decl(cols[n].sqlite_name))) for n in q.referenced() if n in cols)
-    return (diff_key(case.outcome), case.env.flavour, q.kind, ft.how, tuple(sorted(features(case, False))), tuple(used))
+    root, shape = features(case, False)
+    return (diff_key(case.outcome), case.env.flavour, q.kind, ft.how, tuple(sorted(root | shape)), tuple(used))
 
 
 def repro_script(case, title):
@@ -1909,8 +1980,12 @@ def ensure_databases(conninfo, wanted):
 # The run.
 
 class Findings:
-    def __init__(self, max_shrinks, budget, out):
-        self.max_shrinks, self.budget, self.out = max_shrinks, budget, out
+    """Differences, grouped by class (root cause of the shrunk case). Only the first
+    difference of each pre-signature (kind, database, query shape, column types) is
+    shrunk; later ones count under its class."""
+
+    def __init__(self, max_shrinks, budget, out, print_each):
+        self.max_shrinks, self.budget, self.out, self.print_each = max_shrinks, budget, out, print_each
         self.by_pre = {}
         self.classes = collections.OrderedDict()
         self.total = 0
@@ -1919,8 +1994,12 @@ class Findings:
     def add(self, case):
         self.total += 1
         ps = pre_signature(case)
+        _, shape = features(case, False)
         if ps in self.by_pre:
-            self.classes[self.by_pre[ps]]['count'] += 1
+            e = self.classes[self.by_pre[ps]]
+            e['count'] += 1
+            e['kinds'][case.outcome.diff[0]] += 1
+            e['shapes'].update(shape)
             return
         if self.shrinks < self.max_shrinks:
             self.shrinks += 1
@@ -1928,27 +2007,30 @@ class Findings:
             shrunk = shrink(case, self.budget)
             took = time.time() - t0
             if shrunk is None:
-                cls = 'not reproduced in isolation | ' + class_name(case)
+                cls = 'not reproduced in isolation: ' + class_name(case)
                 script = repro_script(case, cls + ' (unshrunk; rerun with the same seed)')
                 size = 10 ** 6
             else:
                 cls = class_name(shrunk)
                 script = repro_script(shrunk, cls)
-                size = len(shrunk.ft.srel.table().rows) * 10 + len(render_tree(shrunk.query.where, {}) if shrunk.query.where else '')
-            self.out(f'# shrunk a difference in {took:.1f}s -> {cls}')
+                size = len(shrunk.ft.srel.table().rows) * 1000 + len(render(shrunk.query, 'x', 'y')[0])
+            if self.print_each:
+                self.out(f'# shrunk in {took:.1f}s -> {cls}')
         else:
-            cls = 'unshrunk | ' + class_name(case)
+            cls = 'unshrunk: ' + class_name(case)
             script = repro_script(case, cls)
             size = 10 ** 7
         self.by_pre[ps] = cls
         entry = self.classes.get(cls)
         if entry is None:
-            self.classes[cls] = {'count': 1, 'script': script, 'size': size}
-            self.out('\n' + script + '\n')
-        else:
-            entry['count'] += 1
-            if size < entry['size']:
-                entry['script'], entry['size'] = script, size
+            entry = self.classes[cls] = {'count': 0, 'script': script, 'size': size, 'kinds': collections.Counter(), 'shapes': collections.Counter()}
+            if self.print_each:
+                self.out('\n' + script + '\n')
+        elif size < entry['size']:
+            entry['script'], entry['size'] = script, size
+        entry['count'] += 1
+        entry['kinds'][case.outcome.diff[0]] += 1
+        entry['shapes'].update(shape)
 
 
 def templates_for(seed, rels):
@@ -2071,7 +2153,7 @@ def main(argv=None):
             else:
                 ensure_databases(dict(base, dbname='postgres'), FLAVOURS)
                 targets = [Target(dict(base, dbname=n), l) for n, l in FLAVOURS]
-        findings = Findings(args.max_shrinks, args.shrink_budget, out)
+        findings = Findings(args.max_shrinks, args.shrink_budget, out, not args.quiet)
         stats = collections.Counter()
         stats['by_flavour'] = collections.Counter()
         stats['anomalies'] = []
@@ -2089,12 +2171,14 @@ def main(argv=None):
         out(f'both sides raised the same error: {stats["both_error"]}; accepted differences (a row-dependent error on rows '
             f'a pushed filter removed): {stats["accepted"]}')
         out(f'differences: {findings.total} ({findings.shrinks} shrunk), by class:')
-        for cls, e in sorted(findings.classes.items(), key=lambda kv: -kv[1]['count']):
-            out(f'  {e["count"]:6d}  {cls}')
+        for cls, e in sorted(findings.classes.items(), key=lambda kv: (-kv[1]['count'], kv[0])):
+            out(f'  {e["count"]:5d}  {cls}')
+            out(f'         as: {", ".join(f"{k} {v}" for k, v in e["kinds"].most_common())}; seen in: '
+                f'{", ".join(f"{k} {v}" for k, v in e["shapes"].most_common())}')
         if stats['anomalies']:
-            out('anomalies (not query differences):')
-            for a in sorted(set(stats['anomalies'])):
-                out('  ' + a)
+            out('anomalies (not query differences; the column was re-typed to read the table):')
+            for a, n in sorted(collections.Counter(stats['anomalies']).items()):
+                out(f'  {n:5d}x {a}')
         if findings.total:
             out('\n==== minimal reproductions, one per class')
             for cls, e in findings.classes.items():

@@ -2223,8 +2223,9 @@ def main(argv=None):
         out(f'differences: {findings.total} ({findings.shrinks} shrunk), by class:')
         for cls, e in sorted(findings.classes.items(), key=lambda kv: (-kv[1]['count'], kv[0])):
             out(f'  {e["count"]:5d}  {cls}')
-            out(f'         as: {", ".join(f"{k} {v}" for k, v in e["kinds"].most_common())}; seen in: '
-                f'{", ".join(f"{k} {v}" for k, v in e["shapes"].most_common())}')
+            common = lambda c: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))
+            out(f'         as: {", ".join(f"{k} {v}" for k, v in common(e["kinds"]))}; seen in: '
+                f'{", ".join(f"{k} {v}" for k, v in common(e["shapes"]))}')
         if stats['anomalies']:
             out('anomalies (not query differences; the column was re-typed to read the table):')
             for a, n in sorted(collections.Counter(stats['anomalies']).items()):

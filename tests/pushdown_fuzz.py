@@ -737,6 +737,15 @@ class Query:
         q.prepared = None if self.prepared is None else {'types': list(self.prepared['types']), 'execs': [list(e) for e in self.prepared['execs']]}
         return q
 
+    def cause_cols(self):
+        """Columns that are filtered, ordered, grouped, aggregated or joined on."""
+        out = tree_cols(self.where) | {o['col'] for o in self.order if o['col'] is not None}
+        if self.agg:
+            out |= {c for c in (self.agg.get('col'), self.agg.get('group')) if c}
+        if self.join:
+            out.add(self.join['col'])
+        return out
+
     def referenced(self):
         """Postgres column names the query needs."""
         out = set(self.cols)
@@ -1680,7 +1689,6 @@ def shrink(case, budget):
         if rows_test(rows):
             return best[0]
         return c
-    c = shrink_rows(c)
     # The WHERE tree.
     changed = True
     while changed and c.query.where is not None:
@@ -1745,6 +1753,7 @@ def shrink(case, budget):
             if test(c.with_(query=v)):
                 c, changed = best[0], True
                 break
+    c = shrink_rows(c)
     # Columns the query does not use, indexes, join table rows.
     changed = True
     while changed:
@@ -1769,6 +1778,13 @@ def shrink(case, budget):
         if test(cand):
             c = best[0]
     c = shrink_rows(c)
+    changed = True
+    while changed:
+        changed = False
+        for v in query_variants(c.query):
+            if test(c.with_(query=v)):
+                c, changed = best[0], True
+                break
     # Values: NULL where a value does not matter.
     t = c.ft.srel.table()
     for ri in range(len(t.rows)):
@@ -1840,7 +1856,7 @@ def features(case, with_data=True):
             stored = ft.srel.storage_classes()
         except sqlite3.Error:
             stored = {}
-        for name in q.referenced():
+        for name in q.cause_cols():
             c = cols.get(name)
             if c is None:
                 continue
@@ -2166,7 +2182,7 @@ def main(argv=None):
     ANALYZE_FOREIGN = args.analyze_foreign
     if args.ci:
         args.seed, args.seeds, args.queries = 1, 3, 800
-        args.max_shrinks, args.shrink_budget = 150, 150
+        args.max_shrinks, args.shrink_budget = 150, 250
     if not args.host and not args.pg_bin:
         ap.error('give --host/--port (a running cluster) or --pg-bin (throwaway clusters)')
     start = time.time()

@@ -667,8 +667,9 @@ LK_TABLES = {
     'kn': ('numeric', ['8', '1.5', '8.00', 'NULL', '-7', '2.5']),
     'kt': ('text', ["'a'", "'A'", "'abc'", "'ä'", "'8'", "''", 'NULL', "'b'", "'Infinity'", "'NaN'", "'B'"]),
     'ktc': ('text COLLATE "C"', ["'a'", "'B'", "'abc'", "'Ä'", "'8'", 'NULL', "'ä'"]),
+    'kti': ('text COLLATE "en-US-x-icu"', ["'a'", "'A'", "'abc'", "'b'", "'ä'", 'NULL']),
 }
-LK_FOR = {'int': ['ki', 'ki', 'ki4', 'kf', 'kn'], 'float': ['kf', 'kf', 'ki'], 'numeric': ['kn', 'ki'], 'text': ['kt', 'kt', 'ktc']}
+LK_FOR = {'int': ['ki', 'ki', 'ki4', 'kf', 'kn'], 'float': ['kf', 'kf', 'ki'], 'numeric': ['kn', 'ki'], 'text': ['kt', 'kt', 'ktc', 'kti']}
 
 
 def col_ref(col, alias='t'):

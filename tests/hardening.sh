@@ -319,7 +319,7 @@ why=$(backend_survived alloc pid0 pid1)
 for case in huge_b_off huge_text_off huge_b_on huge_text_on; do
     st=$(state alloc $case)
     if [[ ($st == 53200 || $st == 54000) && -z $why ]]; then
-        ok "a 3 GB row ($case) is a clean ERROR $st and the backend survives ($(message alloc $case | cut -c1-90))"
+        ok "a 3 GB row ($case) is a clean ERROR $st and the backend survives ($(message alloc $case))"
     else
         not_ok "3 GB row ($case)" "SQLSTATE '$st' $(message alloc $case | cut -c1-120); ${why:-backend survived}"
     fi

@@ -815,6 +815,9 @@ def weighted(rng, items):
     return items[-1][0]
 
 
+NEEDS_OVERFLOW = (m_bitflip_overflow, m_overflow_pointer)
+
+
 def make_case(seed, n, bases):
     """Case n of a seed: (base, main bytes, -wal bytes or None, mutation name, description)."""
     rng = random.Random("liteport-corruption:%d:%d" % (seed, n))
@@ -824,7 +827,7 @@ def make_case(seed, n, bases):
         fn = weighted(rng, WAL_MUTATIONS)
         wal, desc = fn(rng, base, wal)
     else:
-        fn = weighted(rng, MAIN_MUTATIONS)
+        fn = weighted(rng, [(f, w) for f, w in MAIN_MUTATIONS if base.overflow or f not in NEEDS_OVERFLOW])
         data, desc = fn(rng, base, data)
     return base, bytes(data), bytes(wal) if wal is not None else None, fn.__name__, desc
 
@@ -1099,6 +1102,8 @@ class Case:
         self.outcomes = []  # (server_kind, read_ahead, Outcome)
         self.notes = []  # (severity, class, detail, Outcome|None, server_kind, read_ahead)
         self.ref_quick_check = None
+        self.ref_unstable = False
+        self.expect_ok = False
         self.header_ok = None
         self.size = 0
         self.seconds = 0.0
@@ -1345,8 +1350,13 @@ class Tester:
             return
         for k in sorted(set(a) & set(b)):
             if a[k] != b[k] and "crash" not in (a[k][0], b[k][0]):
-                self.note(case, "questionable", cls, "%s: %s=%s vs %s=%s" % (
-                    k, what_a, short(a[k]), what_b, short(b[k])))
+                if case.ref_unstable:
+                    # SQLite's own quick_check gives different answers on fresh
+                    # connections to this file: differences are SQLite's, not liteport's.
+                    sev, cls = "info", cls + " (SQLite itself is non-deterministic on this file)"
+                else:
+                    sev = "questionable"
+                self.note(case, sev, cls, "%s: %s=%s vs %s=%s" % (k, what_a, short(a[k]), what_b, short(b[k])))
                 return
 
     # --- running a case ---
@@ -1365,7 +1375,10 @@ class Tester:
         if prepare:
             prepare(path)
         if data is not None and not case.cid.startswith("h"):
-            case.ref_quick_check = self.reference_quick_check(data, wal)
+            # three fresh connections: SQLite answers some damaged files differently each time
+            refs = [self.reference_quick_check(data, wal) for _ in range(3)]
+            case.ref_quick_check = refs[0]
+            case.ref_unstable = len(set(refs)) > 1
         r = self.r
         case.timeout = timeout or self.args.statement_timeout
         r.set_timeout(case.timeout)
@@ -1417,6 +1430,12 @@ class Tester:
                       str(o.value[0][0]), o)
         pids_after = self.server_ids()
         self.judge_outcomes(case, known)
+        if case.expect_ok:
+            bad = [(sk, ra, o) for sk, ra, o in case.outcomes if not o.ok and not o.crash]
+            if bad:
+                sk, ra, o = bad[0]
+                self.note(case, "questionable", "a sound file fails: %s" % case.label,
+                          "%d statement(s) fail; first %s: %s %s" % (len(bad), o.kind, o.sqlstate, o.message), o, sk, ra)
         if pids_before and pids_after and pids_before != pids_after:
             self.note(case, "known" if any(n[0] == "known" for n in case.notes) else "crash",
                       "server restarted during the case",
@@ -1427,9 +1446,11 @@ class Tester:
             self.compare(case, digests, ("file", "off"), ("lo", "off"), "file server and large-object server disagree")
         if base_name in self.baseline and not case.cid.startswith("h"):
             case.same_as_pristine = all(digests.get(k) == self.baseline[base_name].get(k) for k in digests)
-        if not self.args.keep or not any(n[0] in ("crash", "hang", "known") for n in case.notes):
-            if not path_override:
-                shutil.rmtree(case_dir, ignore_errors=True)
+        keep = self.args.keep and (self.args.only_case or any(n[0] in ("crash", "hang", "known") for n in case.notes))
+        if keep:
+            print("kept %s" % case_dir, flush=True)
+        elif not path_override:
+            shutil.rmtree(case_dir, ignore_errors=True)
         self.sample_backend(case)
         case.seconds = time.monotonic() - t0
         case.digests = digests
@@ -1450,14 +1471,27 @@ class Tester:
             return
         pid = self.r.backend_pid
         try:
-            fds = len(os.listdir("/proc/%d/fd" % pid))
+            names = os.listdir("/proc/%d/fd" % pid)
+            open_files = []
+            for n in names:
+                try:
+                    t = os.readlink("/proc/%d/fd/%s" % (pid, n))
+                except OSError:
+                    continue
+                if t.startswith(self.casedir_root):
+                    open_files.append(t)
+            if open_files:
+                self.note(case, "questionable", "SQLite files still open after DROP SERVER and liteport.disconnect()",
+                          ", ".join(sorted(open_files)[:5]))
+            ctx = self.r.conn.execute("SELECT sum(total_bytes) FROM pg_backend_memory_contexts").fetchone()[0]
+            fds = len(names)
             threads = len(os.listdir("/proc/%d/task" % pid))
             rss = 0
             for line in open("/proc/%d/status" % pid):
                 if line.startswith("RssAnon:"):
                     rss = int(line.split()[1])
-            self.proc_samples.append((case.cid, pid, fds, threads, rss))
-        except OSError:
+            self.proc_samples.append((case.cid, pid, fds, threads, rss, int(ctx) // 1024))
+        except (OSError, psycopg.Error):
             pass
 
     # --- pristine runs ---
@@ -1475,8 +1509,11 @@ class Tester:
             self.note(case, "questionable", "pristine file fails", "%s: %s %s" % (o.kind, o.sqlstate, o.message), o)
         # DDL of the pristine import, with {schema} and {server} placeholders
         r = self.r
+        # with a -wal beside it, SQLite must be able to create the -shm: a writable copy
+        src = base.path if base.wal is None else self.write_case_files(
+            os.path.join(self.workdir, "ref_" + base.name), "ref.db", base.data, base.wal, True)
         r.run("setup", sql.SQL("CREATE SERVER {} FOREIGN DATA WRAPPER liteport OPTIONS (database {})").format(
-            q_ident("ref_" + base.name), sql.Literal(base.path)), fetch=False)
+            q_ident("ref_" + base.name), sql.Literal(src)), fetch=False)
         r.run("setup", sql.SQL("CREATE SCHEMA {}").format(q_ident("ref_" + base.name)), fetch=False)
         r.run("setup", sql.SQL("IMPORT FOREIGN SCHEMA main FROM SERVER {} INTO {}").format(
             q_ident("ref_" + base.name), q_ident("ref_" + base.name)), fetch=False)
@@ -1499,6 +1536,8 @@ class Tester:
                 (" OPTIONS (%s)" % opts.replace("{", "{{").replace("}", "}}")) if opts else "")
             ddl.append((t, text))
         self.ref_ddl[base.name] = ddl
+        if not ddl:
+            self.note(case, "questionable", "harness: the pristine file's import gives no foreign tables", base.path)
         r.run("cleanup", sql.SQL("DROP SERVER {} CASCADE").format(q_ident("ref_" + base.name)), fetch=False)
         r.run("cleanup", sql.SQL("DROP SCHEMA {} CASCADE").format(q_ident("ref_" + base.name)), fetch=False)
         return case
@@ -1524,8 +1563,10 @@ def handmade(tester, bases, args):
     root = tester.casedir_root
     out = []
 
-    def case(cid, label, desc):
-        return Case(cid, label, "handmade", label, desc)
+    def case(cid, label, desc, expect_ok=False):
+        c = Case(cid, label, "handmade", label, desc)
+        c.expect_ok = expect_ok
+        return c
 
     out.append(tester.run_case(case("h01", "empty", "a 0-byte file (and a 0-byte large object)"), b"", None, "none"))
 
@@ -1560,14 +1601,14 @@ def handmade(tester, bases, args):
                                live.data, live.wal, "chinook_live", kinds=("file",), writable_dir=False))
 
     out.append(tester.run_case(case("h07", "wal-live", "WAL file with committed frames in -wal, no -shm, "
-                                                       "directory writable by postgres (the normal live case)"),
+                                                       "directory writable by postgres (the normal live case)", True),
                                live.data, live.wal, "chinook_live", kinds=("file",), writable_dir=True))
 
-    out.append(tester.run_case(case("h08", "non-ascii-path", "a copy of chinook at a non-ASCII path (ü.db)"),
+    out.append(tester.run_case(case("h08", "non-ascii-path", "a copy of chinook at a non-ASCII path (ü.db)", True),
                                chinook.data, None, "chinook", kinds=("file",), file_name="ü.db"))
 
     out.append(tester.run_case(case("h09", "uri-chars-path", "a copy of small.sqlite at a path with URI syntax "
-                                                             "characters ('a b%20?x=1#frag.db')"),
+                                                             "characters ('a b%20?x=1#frag.db')", True),
                                small.data, None, "small", kinds=("file",), file_name="a b%20?x=1#frag.db"))
 
     out.append(tester.run_case(case("h10", "not-sqlite", "a text file"), b"hello, this is not a database\n" * 200,
@@ -1617,7 +1658,7 @@ def repro_cmd(args, case):
     if case.cid.startswith("h"):
         return base + " --cases 0 --handmade-only"
     if case.cid.startswith("b"):
-        return base + " --cases 0"
+        return base + " --cases 0 --no-handmade"
     return base + " --only-case %s --keep" % int(case.cid)
 
 
@@ -1635,6 +1676,8 @@ def report(args, tester, started, workdir):
         args.seed, len(mutated), sum(c.cid.startswith("h") for c in cases), sum(c.cid.startswith("b") for c in cases),
         sum(len(c.outcomes) for c in cases), time.monotonic() - started))
     by_mut = collections.Counter(c.mutation for c in mutated)
+    if getattr(tester, "budget_note", None):
+        print("NOTE: " + tester.budget_note)
     print("mutations: " + ", ".join("%s %d" % kv for kv in sorted(by_mut.items())))
     by_base = collections.Counter(c.base for c in mutated)
     print("base files: " + ", ".join("%s %d" % kv for kv in sorted(by_base.items())))
@@ -1690,9 +1733,13 @@ def report(args, tester, started, workdir):
             if len(ss) < 3:
                 continue
             first, last = ss[1], ss[-1]
-            line = "backend %d over %d cases: fds %d -> %d, threads %d -> %d, RssAnon %d kB -> %d kB" % (
-                pid, len(ss), first[2], last[2], first[3], last[3], first[4], last[4])
-            flag = last[2] > first[2] + 8 or last[3] > first[3] + 2 or last[4] > first[4] + 200_000
+            line = ("backend %d over %d cases: fds %d -> %d, threads %d -> %d, RssAnon %d kB -> %d kB, "
+                    "Postgres memory contexts %d kB -> %d kB" % (pid, len(ss), first[2], last[2], first[3], last[3],
+                                                                 first[4], last[4], first[5], last[5]))
+            # Postgres's catalog caches grow with every schema, table and server the cases
+            # create; only growth beyond what its memory contexts account for is suspicious,
+            # and only threads (read-ahead) or descriptors of SQLite files count as leaks.
+            flag = last[3] > first[3] + 1 or (last[4] - first[4]) - (last[5] - first[5]) > 50_000
             print(("[QUESTIONABLE] resource growth: " if flag else "resources: ") + line)
     print("=" * 100)
     print("RESULT: %s (%d crash/hang occurrence(s); known failures and questionable results do not fail the run)" % (
@@ -1723,12 +1770,15 @@ def one_line(s, n=300):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
     ap.add_argument("--seed", type=int, default=None, help="seed of the mutations (default 1)")
-    ap.add_argument("--cases", type=int, default=None, help="number of corrupted variants (default 500; --ci: 70)")
+    ap.add_argument("--cases", type=int, default=None, help="number of corrupted variants (default 500; --ci: 250)")
     ap.add_argument("--first-case", type=int, default=0, help="number of the first case (default 0)")
     ap.add_argument("--only-case", type=int, action="append", help="run only this case number (repeatable)")
-    ap.add_argument("--ci", action="store_true", help="about 3 minutes: 70 cases, light zeroblob case")
+    ap.add_argument("--ci", action="store_true", help="about 3 minutes: 250 cases (no new case after 240 s), statement_timeout 15 s, "
+                                                          "zeroblob case with read_ahead on only")
+    ap.add_argument("--time-budget", type=float, default=None, help="start no new case after this many seconds "
+                                                                   "(--ci: 240)")
     ap.add_argument("--pg-bin", help="start a throwaway cluster with the binaries in this directory")
     ap.add_argument("--host", default=None, help="socket directory or host of a running server")
     ap.add_argument("--port", type=int, default=5611, help="port (own cluster: 5611)")
@@ -1756,7 +1806,9 @@ def main():
     if args.seed is None:
         args.seed = 1
     if args.cases is None:
-        args.cases = 70 if args.ci else 500
+        args.cases = 250 if args.ci else 500
+    if args.ci and args.time_budget is None:
+        args.time_budget = 240.0
     if not args.pg_bin and not args.host:
         ap.error("give --pg-bin (own cluster) or --host/--port (running server)")
     if args.ci:
@@ -1769,7 +1821,7 @@ def main():
     started = time.monotonic()
     os.makedirs(args.workdir, exist_ok=True)
     os.chmod(args.workdir, 0o755)
-    for sub in ("cases", "ref", "bases"):
+    for sub in ["cases", "ref", "bases"] + ["ref_" + n for n, _ in BASE_WEIGHTS]:
         shutil.rmtree(os.path.join(args.workdir, sub), ignore_errors=True)
     bases = build_bases(datadir, os.path.join(args.workdir, "bases"))
 
@@ -1799,9 +1851,19 @@ def main():
         if not args.no_handmade and not args.only_case:
             for c in handmade(tester, bases, args):
                 print("hand-made %s %-18s %.1f s %s" % (c.cid, c.label, c.seconds, summary_of(c)), flush=True)
+                seen = set()
+                for _, _, o in c.outcomes:
+                    if not o.ok and o.kind not in ("setup", "cleanup") and (o.kind, o.sqlstate) not in seen:
+                        seen.add((o.kind, o.sqlstate))
+                        print("      %-8s %s %s" % (o.kind, o.sqlstate or "-", one_line(o.crash or o.message, 220)))
         if not args.handmade_only:
             numbers = args.only_case or range(args.first_case, args.first_case + args.cases)
             for n in numbers:
+                if args.time_budget and time.monotonic() - started > args.time_budget:
+                    print("time budget of %.0f s reached: stopping after %d of %d cases" % (
+                        args.time_budget, n - args.first_case, len(numbers)), flush=True)
+                    tester.budget_note = "time budget reached after %d of %d cases" % (n - args.first_case, len(numbers))
+                    break
                 base, data, wal, mname, desc = make_case(args.seed, n, bases)
                 case = Case("%05d" % n, "case %d" % n, base.name, mname, desc)
                 tester.run_case(case, data, wal, base.name, kinds=("file",) if wal is not None else ("file", "lo"),

@@ -1165,6 +1165,7 @@ class Tester:
             open(p + "-wal", "wb").write(wal)
         try:
             con = sqlite3.connect("file:%s?mode=ro" % p, uri=True, timeout=1)
+            con.text_factory = lambda b: b.decode("utf-8", "replace")
             steps = [0]
 
             def progress():
@@ -1177,7 +1178,7 @@ class Tester:
                 return "; ".join(r[0] for r in rows)
             finally:
                 con.close()
-        except sqlite3.Error as e:
+        except (sqlite3.Error, ValueError) as e:
             return "error: %s" % e
 
     # --- the statements for one (server, read_ahead) ---
@@ -1302,8 +1303,6 @@ class Tester:
             elif ver.ok and ver.value and ver.value[0][0] != ver.value[0][1]:
                 self.note(case, "questionable", "migrate succeeds, verify reports matches = false",
                           self.normalize(ver.value[0][2], ctx)[:300], ver, skind, ra)
-        if mig and mig.ok and mig.value and mig.value[0][2] and "ok" not in mig.value[0][2]:
-            pass
         for k, o in res.items():
             if o.kind in ("check", "import", "count", "scan", "profile", "migrate", "verify") and not o.ok \
                     and not o.crash and o.sqlstate not in ("57014",):
@@ -1886,8 +1885,13 @@ def main():
                     break
                 base, data, wal, mname, desc = make_case(args.seed, n, bases)
                 case = Case("%05d" % n, "case %d" % n, base.name, mname, desc)
-                tester.run_case(case, data, wal, base.name, kinds=("file",) if wal is not None else ("file", "lo"),
-                                writable_dir=wal is not None)
+                try:
+                    tester.run_case(case, data, wal, base.name, kinds=("file",) if wal is not None else ("file", "lo"),
+                                    writable_dir=wal is not None)
+                except Exception as e:  # noqa: BLE001 - a harness bug must not hide the other cases
+                    tester.note(case, "questionable", "harness error", "%s: %s" % (type(e).__name__, e))
+                    tester.cases.append(case)
+                    runner.conn = None
                 if args.verbose or any(x[0] in ("crash", "hang") for x in case.notes) or n % 25 == 0 or args.only_case:
                     print("case %05d %-24s %-13s %.1f s %s | %s" % (n, mname, base.name, case.seconds, summary_of(case),
                                                                      desc[:150]), flush=True)

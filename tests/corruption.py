@@ -63,6 +63,9 @@ CRASH_LOG = re.compile(
     r"memory allocation of \d+ bytes failed|panicked at|fatal runtime error|"
     r"database system was interrupted|Segmentation fault|core dumped"
 )
+# Error text that is Rust's or rusqlite's rather than a message written for a DBA.
+INTERNAL_TEXT = re.compile(r"Conversion error from type|InvalidColumn|FromSql|called `|unwrap\(|panicked|"
+                           r"Option::|Result::|index out of bounds")
 # Log lines worth reporting although nothing died.
 SUSPICIOUS_LOG = re.compile(r"leak|not closed|TRAP:|thread '.*'|RUST_BACKTRACE")
 
@@ -1314,6 +1317,9 @@ class Tester:
                     opening = o.sqlstate == "HV00N" and ("not a SQLite database" in text or "cannot open" in text)
                     self.note(case, "info" if opening else "questionable",
                               "scan error does not name the table" + (" (the source does not open)" if opening else ""),
+                              "%s %s" % (o.sqlstate, o.message), o, skind, ra)
+                if INTERNAL_TEXT.search(text):
+                    self.note(case, "questionable", "error message carries Rust/rusqlite internals (%s)" % o.kind,
                               "%s %s" % (o.sqlstate, o.message), o, skind, ra)
                 if o.sqlstate and o.sqlstate.startswith("XX"):
                     self.note(case, "questionable", "internal error (SQLSTATE %s)" % o.sqlstate, o.message, o, skind, ra)

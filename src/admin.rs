@@ -48,6 +48,8 @@ struct CheckReport {
     tables: i64,
     quick_check: String,
     problem: Option<String>,
+    written_by: Option<String>,
+    notes: Option<String>,
 }
 
 fn inspect(conn: &crate::sqlite::connection::SqliteConnection) -> Result<CheckReport, String> {
@@ -71,6 +73,17 @@ fn inspect(conn: &crate::sqlite::connection::SqliteConnection) -> Result<CheckRe
     let mut stmt = db.prepare("PRAGMA quick_check").map_err(|e| e.to_string())?;
     let lines: Vec<String> = stmt.query_map([], |r| r.get::<_, String>(0)).and_then(|rows| rows.collect()).map_err(|e| format!("quick_check: {e}"))?;
     report.quick_check = lines.join("; ");
+    report.written_by = conn.writer_and_evidence().map(|(w, evidence)| format!("{} ({evidence}): {}", w.name(), w.conventions()));
+    let stand_ins = crate::sqlite::connection::STAND_IN_COLLATIONS.with(|s| s.borrow().iter().cloned().collect::<Vec<_>>());
+    if !stand_ins.is_empty() {
+        report.notes = Some(format!(
+            "the application's own collation{} {} {}: liteport reads the file with a stand-in ({})",
+            if stand_ins.len() > 1 { "s" } else { "" },
+            stand_ins.join(", "),
+            if stand_ins.len() > 1 { "are" } else { "is" },
+            "unicase: case-insensitive; others: byte order"
+        ));
+    }
     if report.quick_check != "ok" {
         report.problem = Some(format!("PRAGMA quick_check found damage: {}", crate::sql_names::visible(&report.quick_check)));
     }
@@ -99,6 +112,8 @@ fn check(
         name!(quick_check, String),
         name!(ok, bool),
         name!(problem, Option<String>),
+        name!(written_by, Option<String>),
+        name!(notes, Option<String>),
     ),
 > {
     crate::settings::with_fixed_settings(|| {
@@ -124,6 +139,8 @@ fn check(
             report.quick_check,
             ok,
             report.problem,
+            report.written_by,
+            report.notes,
         ))
     })
 }

@@ -32,6 +32,9 @@ pub enum Target {
     /// `timezone`), allocated once for the scan; None means the session's TimeZone.
     Timestamptz { epoch: EpochRule, zone: Option<Datum> },
     Time,
+    /// `unit`: what an integer or real counts (column option interval_unit, or the
+    /// writer's convention); None: numbers are an error naming the option.
+    Interval { unit: Option<crate::fdw::options::IntervalUnit> },
     Uuid,
     Json,
     Jsonb,
@@ -80,6 +83,7 @@ impl Target {
                 zone: conversion.timezone.as_deref().map(|z| unsafe { varlena_datum(z.as_bytes()) }),
             },
             Ok(TIMEOID) => Target::Time,
+            Ok(INTERVALOID) if typmod < 0 => Target::Interval { unit: conversion.interval_unit },
             Ok(UUIDOID) => Target::Uuid,
             Ok(JSONOID) => Target::Json,
             Ok(JSONBOID) => Target::Jsonb,
@@ -310,6 +314,57 @@ pub(crate) fn zone_is_known(zone: &str) -> bool {
     .is_ok()
 }
 
+/// A number of `unit`s, or interval text, as an interval. Numbers become days and
+/// microseconds as a duration's own days-and-seconds normalization has them (Django's
+/// timedelta); text goes through interval_in under fixed IntervalStyle.
+unsafe fn interval_datum(cell: &Cell, unit: Option<crate::fdw::options::IntervalUnit>, protect: bool) -> Result<Datum, ValueError> {
+    let needs_unit = || {
+        ValueError::new(
+            ConversionKind::InvalidText,
+            "a number into interval needs a unit: set the column option interval_unit to 'us', 'ms' or 's' (Django's DurationField stores microseconds)",
+        )
+    };
+    let out_of_range = || ValueError::new(ConversionKind::OutOfRange, "interval out of range");
+    let micros: i64 = match cell.class {
+        ffi::SQLITE_INTEGER => cell.integer().checked_mul(unit.ok_or_else(needs_unit)?.micros()).ok_or_else(out_of_range)?,
+        ffi::SQLITE_FLOAT => {
+            let v = cell.real() * unit.ok_or_else(needs_unit)?.micros() as f64;
+            if !v.is_finite() || v.abs() >= 9.2e18 {
+                return Err(out_of_range());
+            }
+            v.round() as i64
+        }
+        ffi::SQLITE_TEXT => {
+            let text = cell.text()?;
+            if unit.is_some() && scalar::is_numeric_literal(&text) {
+                let n: f64 = text.trim().parse().map_err(|_| out_of_range())?;
+                let v = n * unit.expect("checked").micros() as f64;
+                if !v.is_finite() || v.abs() >= 9.2e18 {
+                    return Err(out_of_range());
+                }
+                v.round() as i64
+            } else {
+                let cstr = unsafe { palloc_cstring(&text) };
+                let typmod = -1;
+                // interval_in raises for bad text: as call_postgres's rules say.
+                return call_postgres(protect, move || {
+                    let _fixed = crate::settings::FixedFormat::new();
+                    unsafe { call3(pg_sys::interval_in, Datum::from(cstr), Datum::from(pg_sys::Oid::INVALID), Datum::from(typmod)) }
+                });
+            }
+        }
+        other => return Err(wrong_class(other)),
+    };
+    let day_micros = datetime::USECS_PER_DAY;
+    unsafe {
+        let p = pg_sys::palloc(std::mem::size_of::<pg_sys::Interval>()) as *mut pg_sys::Interval;
+        (*p).month = 0;
+        (*p).day = i32::try_from(micros.div_euclid(day_micros)).map_err(|_| out_of_range())?;
+        (*p).time = micros.rem_euclid(day_micros);
+        Ok(Datum::from(p))
+    }
+}
+
 /// A uuid Datum (16 palloc'd bytes).
 pub(crate) unsafe fn uuid_datum(bytes: [u8; 16]) -> Datum {
     unsafe {
@@ -462,6 +517,7 @@ impl Target {
                 }
                 Ok(Datum::from(timestamp_usecs(cell, epoch)?))
             }
+            Target::Interval { unit } => unsafe { interval_datum(cell, *unit, protect) },
             Target::Time => match class {
                 ffi::SQLITE_TEXT => Ok(Datum::from(datetime::parse_time(&cell.text()?)?)),
                 other => Err(wrong_class(other)),

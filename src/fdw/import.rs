@@ -81,6 +81,7 @@ pub unsafe extern "C-unwind" fn import_foreign_schema(
                 ),
                 _ => None,
             };
+            let core_data = conn.writer() == Some(crate::sqlite::writer::Writer::CoreData);
             let import_columns: Vec<ImportColumn> = columns
                 .iter()
                 .enumerate()
@@ -89,6 +90,10 @@ pub unsafe extern "C-unwind" fn import_foreign_schema(
                         (Some(s), _) => (s[i].pg_type.clone(), s[i].options.clone()),
                         (None, TypesMode::Text) => (raw_type_for(&c.declared_type), vec![]),
                         _ if typeless_is_text && c.declared_type.trim().is_empty() => ("text".into(), vec![]),
+                        // Core Data stores a TIMESTAMP as seconds since 2001-01-01.
+                        _ if core_data && c.declared_type.trim().eq_ignore_ascii_case("TIMESTAMP") => {
+                            (postgres_type_for(&c.declared_type), vec![("epoch_unit".to_string(), "cocoa".to_string())])
+                        }
                         _ => (postgres_type_for(&c.declared_type), vec![]),
                     };
                     ImportColumn { name: c.name.clone(), pg_type, not_null: schema::never_null(rel.kind, &columns, c), options }

@@ -22,9 +22,9 @@ impl OptionContext {
     pub fn valid_options(self) -> &'static [&'static str] {
         match self {
             OptionContext::Wrapper | OptionContext::UserMapping => &[],
-            OptionContext::Server => &["database", "large_object", "busy_timeout_ms"],
-            OptionContext::ForeignTable => &["table", "on_error", "reject_target"],
-            OptionContext::Column => &["column_name", "epoch_unit", "empty_as_null", "timezone"],
+            OptionContext::Server => &["database", "large_object", "busy_timeout_ms", "timezone"],
+            OptionContext::ForeignTable => &["table", "on_error", "reject_target", "timezone"],
+            OptionContext::Column => &["column_name", "epoch_unit", "empty_as_null", "timezone", "interval_unit"],
         }
     }
 }
@@ -57,7 +57,7 @@ pub fn validate(context: OptionContext, options: &[(String, String)]) -> Result<
             "large_object" => {
                 parse_large_object(value)?;
             }
-            "epoch_unit" | "empty_as_null" | "timezone" => {
+            "epoch_unit" | "empty_as_null" | "timezone" | "interval_unit" => {
                 column_conversion(&[(name.clone(), value.clone())])?;
             }
             _ => {}
@@ -88,8 +88,60 @@ pub struct ColumnConversion {
     pub epoch_unit: Option<EpochUnit>,
     /// An empty string reads as NULL.
     pub empty_as_null: bool,
-    /// The zone of naive timestamps read into timestamptz (default: the session's).
+    /// The zone of naive timestamps read into timestamptz: the column's, else the
+    /// foreign table's, else the server's option (default UTC, never the session's).
     pub timezone: Option<String>,
+    /// What an integer or real read into interval counts (no default: an error).
+    pub interval_unit: Option<IntervalUnit>,
+}
+
+/// The unit of numbers read into interval (column option `interval_unit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntervalUnit {
+    Micros,
+    Millis,
+    Seconds,
+}
+
+impl IntervalUnit {
+    pub const NAMES: &'static str = "us, ms or s";
+
+    pub fn parse(name: &str) -> Option<IntervalUnit> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "us" | "microseconds" => Some(IntervalUnit::Micros),
+            "ms" | "milliseconds" => Some(IntervalUnit::Millis),
+            "s" | "seconds" => Some(IntervalUnit::Seconds),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            IntervalUnit::Micros => "us",
+            IntervalUnit::Millis => "ms",
+            IntervalUnit::Seconds => "s",
+        }
+    }
+
+    /// Microseconds in one unit.
+    pub fn micros(self) -> i64 {
+        match self {
+            IntervalUnit::Micros => 1,
+            IntervalUnit::Millis => 1_000,
+            IntervalUnit::Seconds => 1_000_000,
+        }
+    }
+}
+
+/// A column's conversion with the zone it inherits: the foreign table's `timezone`
+/// option, else the server's, when the column has none.
+pub fn effective_conversion(column: &[(String, String)], table: &[(String, String)], server: &[(String, String)]) -> Result<ColumnConversion> {
+    let mut conversion = column_conversion(column)?;
+    if conversion.timezone.is_none() {
+        let inherited = table.iter().chain(server.iter()).find(|(k, _)| k == "timezone").map(|(_, v)| v.clone());
+        conversion.timezone = inherited;
+    }
+    Ok(conversion)
 }
 
 /// The conversion options among a column's options (others are ignored here).
@@ -114,6 +166,12 @@ pub fn column_conversion(options: &[(String, String)]) -> Result<ColumnConversio
                     return Err(LiteportError::InvalidOptionValue { name: name.clone(), reason: "must not be empty".into() });
                 }
                 conversion.timezone = Some(value.clone());
+            }
+            "interval_unit" => {
+                conversion.interval_unit = Some(IntervalUnit::parse(value).ok_or_else(|| LiteportError::InvalidOptionValue {
+                    name: name.clone(),
+                    reason: format!("\"{value}\" is not an interval unit (use {})", IntervalUnit::NAMES),
+                })?);
             }
             _ => {}
         }
@@ -155,7 +213,7 @@ mod tests {
     fn unknown_options_name_the_valid_ones() {
         let err = validate(OptionContext::Server, &opts(&[("filename", "/x")])).unwrap_err();
         assert_eq!(err.to_string(), "liteport: invalid option \"filename\"");
-        assert_eq!(err.hint().unwrap(), "Valid options in this context are: database, large_object, busy_timeout_ms");
+        assert_eq!(err.hint().unwrap(), "Valid options in this context are: database, large_object, busy_timeout_ms, timezone");
         let err = validate(OptionContext::UserMapping, &opts(&[("user", "x")])).unwrap_err();
         assert_eq!(err.hint().unwrap(), "There are no valid options in this context.");
         assert!(validate(OptionContext::ForeignTable, &opts(&[("database", "x")])).is_err());
@@ -177,9 +235,12 @@ mod tests {
     #[test]
     fn column_conversion_options() {
         let c = column_conversion(&opts(&[("column_name", "x"), ("epoch_unit", "ms"), ("empty_as_null", "true"), ("timezone", "Europe/Paris")])).unwrap();
-        assert_eq!(c, ColumnConversion { epoch_unit: Some(EpochUnit::Millis), empty_as_null: true, timezone: Some("Europe/Paris".into()) });
+        assert_eq!(c, ColumnConversion { epoch_unit: Some(EpochUnit::Millis), empty_as_null: true, timezone: Some("Europe/Paris".into()), interval_unit: None });
+        let inherited = effective_conversion(&opts(&[("interval_unit", "us")]), &opts(&[("timezone", "Asia/Tokyo")]), &opts(&[("timezone", "UTC")])).unwrap();
+        assert_eq!((inherited.timezone.as_deref(), inherited.interval_unit), (Some("Asia/Tokyo"), Some(IntervalUnit::Micros)));
+        assert_eq!(effective_conversion(&opts(&[("timezone", "UTC")]), &opts(&[("timezone", "Asia/Tokyo")]), &[]).unwrap().timezone.as_deref(), Some("UTC"));
         assert_eq!(column_conversion(&[]).unwrap(), ColumnConversion::default());
-        for (name, bad) in [("epoch_unit", "hours"), ("empty_as_null", "maybe"), ("timezone", " ")] {
+        for (name, bad) in [("epoch_unit", "hours"), ("empty_as_null", "maybe"), ("timezone", " "), ("interval_unit", "days")] {
             let err = validate(OptionContext::Column, &opts(&[(name, bad)])).unwrap_err();
             assert!(err.to_string().contains(name), "{err}");
         }

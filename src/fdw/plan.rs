@@ -64,13 +64,14 @@ impl PlanData {
             for n in &self.column_names {
                 names = pg_sys::lappend(names, make_string(n));
             }
-            // Per column: [epoch unit or "", empty_as_null 0/1, timezone or ""].
+            // Per column: [epoch unit or "", empty_as_null 0/1, timezone or "", interval unit or ""].
             let mut conversions = std::ptr::null_mut();
             for c in &self.conversions {
                 let mut item = std::ptr::null_mut();
                 item = pg_sys::lappend(item, make_string(c.epoch_unit.map(|u| u.name()).unwrap_or("")));
                 item = pg_sys::lappend(item, pg_sys::makeInteger(c.empty_as_null as i32) as *mut _);
                 item = pg_sys::lappend(item, make_string(c.timezone.as_deref().unwrap_or("")));
+                item = pg_sys::lappend(item, make_string(c.interval_unit.map(|u| u.name()).unwrap_or("")));
                 conversions = pg_sys::lappend(conversions, item as *mut _);
             }
             // Per slot: expression index * 2 + (1 for IsNan).
@@ -115,6 +116,7 @@ impl PlanData {
                             epoch_unit: crate::types::datetime::EpochUnit::parse(&unit),
                             empty_as_null: integer_value(parts[1]) != 0,
                             timezone: (!zone.is_empty()).then_some(zone),
+                            interval_unit: options::IntervalUnit::parse(&string_value(parts[3])),
                         }
                     })
                     .collect(),
@@ -216,6 +218,8 @@ pub struct RelInfo {
     pub remote_rows: f64,
     /// Per attribute of the foreign table.
     pub columns: Vec<ColumnFacts>,
+    /// The program that wrote the file, for its storage conventions.
+    pub writer: Option<crate::sqlite::writer::Writer>,
 }
 
 unsafe fn rel_info<'a>(baserel: *mut pg_sys::RelOptInfo) -> &'a RelInfo {
@@ -242,7 +246,8 @@ pub unsafe extern "C-unwind" fn get_foreign_rel_size(
         let rows = estimate_rows(&conn, &relation.name, rowid);
         let selectivity = pg_sys::clauselist_selectivity(root, (*baserel).baserestrictinfo, 0, pg_sys::JoinType::JOIN_INNER, std::ptr::null_mut());
         (*baserel).rows = (rows * selectivity).max(1.0).round();
-        let info = RelInfo { columns: column_facts(&conn, foreigntableid, &relation, &columns), table: relation.name, rowid, remote_rows: rows };
+        let writer = conn.writer();
+        let info = RelInfo { columns: column_facts(&conn, foreigntableid, &relation, &columns), table: relation.name, rowid, remote_rows: rows, writer };
         let ptr = pgrx::PgMemoryContexts::CurrentMemoryContext.leak_and_drop_on_delete(info);
         (*baserel).fdw_private = ptr as *mut std::ffi::c_void;
     }
@@ -507,6 +512,9 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
         let tupdesc = (*rel).rd_att;
         let natts = (*tupdesc).natts;
         let attrs = crate::pg_compat::tupdesc_attrs(tupdesc);
+        let ft = pg_sys::GetForeignTable(foreigntableid);
+        let table_options = def_elems((*ft).options);
+        let server_options = def_elems((*pg_sys::GetForeignServer((*ft).serverid)).options);
         let mut attnums = Vec::new();
         let mut column_names = Vec::new();
         let mut conversions = Vec::new();
@@ -518,9 +526,12 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
             let (name, column_options) = column_source(foreigntableid, attnum as i16, attr);
             attnums.push(attnum);
             column_names.push(name);
-            conversions.push(options::column_conversion(&column_options).or_report());
+            let mut conversion = options::effective_conversion(&column_options, &table_options, &server_options).or_report();
+            if conversion.interval_unit.is_none() && attr.atttypid == pg_sys::INTERVALOID {
+                conversion.interval_unit = info.writer.and_then(|w| w.interval_unit()).and_then(options::IntervalUnit::parse);
+            }
+            conversions.push(conversion);
         }
-        let ft = pg_sys::GetForeignTable(foreigntableid);
         let reject_target = (option_value((*ft).options, "on_error").as_deref() == Some("reject")).then(|| {
             option_value((*ft).options, "reject_target").unwrap_or_else(|| {
                 let name = pg_sys::quote_qualified_identifier(pg_sys::get_namespace_name(pg_sys::get_rel_namespace(foreigntableid)), pg_sys::get_rel_name(foreigntableid));

@@ -240,7 +240,7 @@ pub fn column_kind(pg_type: pg_sys::Oid, affinity: crate::types::declared::Affin
     if conversion.empty_as_null {
         return (None, false);
     }
-    if conversion.epoch_unit.is_some() || conversion.timezone.is_some() {
+    if conversion.epoch_unit.is_some() || conversion.timezone.is_some() || conversion.interval_unit.is_some() {
         return (None, true);
     }
     let kind = match pg_sys::BuiltinOid::from_u32(pg_type.to_u32()) {

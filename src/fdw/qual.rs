@@ -105,10 +105,11 @@ fn value_kind(typ: pg_sys::Oid) -> Option<ValueKind> {
     }
 }
 
-/// Is this collation deterministic (equality is byte equality)? InvalidOid: no
-/// collation applies.
+/// Is this collation deterministic (equality is byte equality)? A text comparison
+/// without one (InvalidOid: the two sides' collations conflict) is one Postgres
+/// refuses at execution (42P22): never pushed, so that Postgres does refuse it.
 pub fn deterministic(collation: pg_sys::Oid) -> bool {
-    collation == pg_sys::Oid::INVALID || unsafe { pg_sys::get_collation_isdeterministic(collation) }
+    collation != pg_sys::Oid::INVALID && unsafe { pg_sys::get_collation_isdeterministic(collation) }
 }
 
 impl Extractor<'_> {

@@ -28,6 +28,18 @@ pub struct ColumnSpec {
     pub generated: Option<String>,
 }
 
+/// The type chosen for a column of a new target table (from the survey of what it
+/// holds, or from liteport.profile with types 'inferred'), its conversion options,
+/// why it differs from the declaration's plain mapping, and whether it makes the
+/// column's CHECK redundant.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ColumnChoice {
+    pub pg_type: String,
+    pub options: Vec<(String, String)>,
+    pub note: Option<String>,
+    pub replaces_check: bool,
+}
+
 /// An existing Postgres column (data_only): its name, type and whether it is generated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExistingColumn {
@@ -77,7 +89,7 @@ impl TableSpec {
 pub fn table_spec(
     info: &TableInfo,
     opts: &MigrateOptions,
-    suggested: Option<&[(String, Vec<(String, String)>)]>,
+    suggested: Option<&[ColumnChoice]>,
     existing: Option<&[ExistingColumn]>,
     tables: &[&TableInfo],
     schema_name: &str,
@@ -89,6 +101,7 @@ pub fn table_spec(
     let names = Columns { names: &name_map };
     let mut notes = Vec::new();
     let mut columns = Vec::new();
+    let mut checked_by_type: Vec<String> = Vec::new();
 
     for (i, c) in info.columns.iter().enumerate() {
         let col = &c.column;
@@ -97,13 +110,19 @@ pub fn table_spec(
         let (mut pg_type, options) = match (existing, suggested, opts.types) {
             (Some(existing), s, _) => match existing.iter().find(|e| e.name == target_col) {
                 Some(e) if e.generated => continue,
-                Some(e) => (e.pg_type.clone(), s.map(|s| s[i].1.clone()).unwrap_or_default()),
+                Some(e) => (e.pg_type.clone(), s.map(|s| s[i].options.clone()).unwrap_or_default()),
                 None => {
                     notes.push(format!("column \"{}\" has no column \"{target_col}\" in the target: not loaded", col.name));
                     continue;
                 }
             },
-            (None, Some(s), _) => (s[i].0.clone(), s[i].1.clone()),
+            (None, Some(s), _) => {
+                notes.extend(s[i].note.clone());
+                if s[i].replaces_check {
+                    checked_by_type.push(col.name.clone());
+                }
+                (s[i].pg_type.clone(), s[i].options.clone())
+            }
             (None, None, TypesMode::Text) => (raw_type_for(&col.declared_type), vec![]),
             (None, None, _) => (postgres_type_for(&col.declared_type), vec![]),
         };
@@ -113,7 +132,8 @@ pub fn table_spec(
         let is_text = pg_type == "text";
         let collation = match c.collation.to_ascii_uppercase().as_str() {
             "BINARY" => None,
-            "NOCASE" if is_text && crate::pg_compat::nocase_collation().is_some() => crate::pg_compat::nocase_collation(),
+            // Anki's unicase is case-insensitive equality too.
+            "NOCASE" | "UNICASE" if is_text && crate::pg_compat::nocase_collation().is_some() => crate::pg_compat::nocase_collation(),
             other => {
                 if existing.is_none() {
                     notes.push(format!("column \"{}\": collation {other} is not kept (Postgres compares it with the database default)", col.name));
@@ -183,6 +203,11 @@ pub fn table_spec(
         }
         for check in &info.checks {
             let label = check.name.clone().unwrap_or_else(|| render(&check.expr));
+            let enforced = crate::migrate::survey::json_valid_check(&check.expr).or_else(|| crate::migrate::survey::zero_one_check(&check.expr));
+            if enforced.is_some_and(|c| checked_by_type.iter().any(|t| t.eq_ignore_ascii_case(&c))) {
+                constraints.push(Constraint { kind: "check", name: label, sql: None, note: Some(format!("CHECK ({}) is enforced by the column's type", render(&check.expr))) });
+                continue;
+            }
             let named = check.name.as_ref().map(|n| format!("CONSTRAINT {} ", pg_ident(&opts.target_name(n)))).unwrap_or_default();
             constraints.push(match expr::translate(&check.expr, &names) {
                 Ok(e) => Constraint { kind: "check", name: label, sql: Some(format!("ALTER TABLE {qualified_target} ADD {named}CHECK ({e})")), note: None },
@@ -208,11 +233,21 @@ pub fn table_spec(
                 constraints.push(Constraint { kind: "foreign key", name: label, sql: None, note: Some("the parent has no matching key".into()) });
                 continue;
             }
-            let actions: String = [("UPDATE", &fk.on_update), ("DELETE", &fk.on_delete)]
+            // Only SQLite's own action words (it renders them from its parsed schema);
+            // anything else is not pasted into SQL.
+            let known = |a: &str| ["NO ACTION", "RESTRICT", "SET NULL", "SET DEFAULT", "CASCADE"].iter().any(|k| k.eq_ignore_ascii_case(a));
+            if !known(&fk.on_update) || !known(&fk.on_delete) {
+                constraints.push(Constraint { kind: "foreign key", name: label, sql: None, note: Some("an unknown ON UPDATE/ON DELETE action".into()) });
+                continue;
+            }
+            let mut actions: String = [("UPDATE", &fk.on_update), ("DELETE", &fk.on_delete)]
                 .iter()
                 .filter(|(_, a)| !a.eq_ignore_ascii_case("NO ACTION"))
                 .map(|(on, a)| format!(" ON {on} {}", a.to_ascii_uppercase()))
                 .collect();
+            if fk.deferrable {
+                actions.push_str(if fk.initially_deferred { " DEFERRABLE INITIALLY DEFERRED" } else { " DEFERRABLE" });
+            }
             let cols: Vec<String> = fk.columns.iter().map(|c| opts.target_name(c)).collect();
             let pcols: Vec<String> = parent_columns.iter().map(|c| opts.target_name(c)).collect();
             constraints.push(Constraint {
@@ -335,7 +370,7 @@ pub fn default_staging_name(target: &str) -> String {
     crate::migrate::options::truncate_identifier(&format!("_liteport_{target}"))
 }
 
-pub fn create_staging_sql(spec: &TableSpec, schema_name: &str, server: &str, on_error: OnError) -> String {
+pub fn create_staging_sql(spec: &TableSpec, schema_name: &str, server: &str, on_error: OnError, timezone: Option<&str>) -> String {
     let columns: Vec<crate::fdw::import_sql::ImportColumn> = spec
         .loaded_columns()
         .map(|c| {
@@ -347,10 +382,13 @@ pub fn create_staging_sql(spec: &TableSpec, schema_name: &str, server: &str, on_
             crate::fdw::import_sql::ImportColumn { name: c.target.clone(), pg_type: c.pg_type.clone(), not_null: false, options }
         })
         .collect();
-    let table_options = match on_error {
+    let mut table_options = match on_error {
         OnError::Abort => vec![],
         OnError::Reject => vec![("on_error".to_string(), "reject".to_string()), ("reject_target".to_string(), qualified(schema_name, &spec.target))],
     };
+    if let Some(zone) = timezone {
+        table_options.push(("timezone".to_string(), zone.to_string()));
+    }
     crate::fdw::import_sql::create_foreign_table_as(schema_name, &spec.staging, server, &spec.source, &columns, &table_options)
 }
 
@@ -456,7 +494,7 @@ mod tests {
     #[test]
     fn staging_table_reads_sqlite_names_and_carries_reject_options() {
         let s = specs("CREATE TABLE \"Order Details\"(OrderID INTEGER, Price NUMERIC(10,2))", &MigrateOptions::parse(r#"{"identifier_case": "snake"}"#).unwrap());
-        let sql = create_staging_sql(&s[0], "app", "src", OnError::Reject);
+        let sql = create_staging_sql(&s[0], "app", "src", OnError::Reject, None);
         assert!(sql.starts_with("CREATE FOREIGN TABLE \"app\".\"_liteport_order_details\" (\n  \"order_id\" bigint OPTIONS (column_name 'OrderID')"), "{sql}");
         assert!(sql.ends_with("SERVER \"src\" OPTIONS (table 'Order Details', on_error 'reject', reject_target '\"app\".\"order_details\"')"), "{sql}");
     }

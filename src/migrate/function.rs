@@ -61,6 +61,61 @@ fn schema_relations(schema: &str) -> std::collections::HashSet<String> {
     .unwrap_or_else(|e| panic!("listing the relations of schema {schema}: {e}"))
 }
 
+/// (table, column) of every GeoPackage geometry column (none in other files).
+fn geopackage_geometry_columns(conn: &SqliteConnection) -> Vec<(String, String)> {
+    if conn.writer() != Some(crate::sqlite::writer::Writer::GeoPackage) {
+        return vec![];
+    }
+    conn.db()
+        .prepare("SELECT table_name, column_name FROM gpkg_geometry_columns")
+        .and_then(|mut s| s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?.collect())
+        .unwrap_or_default()
+}
+
+/// Each column's type for a new target table: the declaration's mapping, refined by
+/// what the column holds (survey) so that every value fits exactly, and by the
+/// conventions of the program that wrote the file.
+fn column_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode, geometry_columns: &[(String, String)]) -> Vec<ddl::ColumnChoice> {
+    use super::survey::{choose, json_valid_check, needs, zero_one_check, Hints};
+    let writer = conn.writer();
+    let hints: Vec<Hints> = info
+        .columns
+        .iter()
+        .map(|c| {
+            let about = |f: fn(&[crate::sqlite::sql_text::Token]) -> Option<String>| info.checks.iter().any(|k| f(&k.expr).is_some_and(|col| col.eq_ignore_ascii_case(&c.column.name)));
+            Hints {
+                zero_one_check: about(zero_one_check),
+                json_check: about(json_valid_check),
+                geometry: geometry_columns.iter().any(|(t, col)| t.eq_ignore_ascii_case(&info.name) && col.eq_ignore_ascii_case(&c.column.name)),
+            }
+        })
+        .collect();
+    let wanted: Vec<(String, super::survey::Needs)> = info.columns.iter().zip(&hints).map(|(c, h)| (c.column.name.clone(), needs(&c.column.declared_type, mode, *h))).collect();
+    let surveyed: Vec<(String, super::survey::Needs)> = wanted.iter().filter(|(_, n)| n.any()).cloned().collect();
+    let rowid = info.rowid_alias_column().map(|c| format!("\"{}\"", c.column.name.replace('"', "\"\""))).or_else(|| (info.kind == crate::sqlite::schema::RelationKind::Table).then(|| "rowid".into()));
+    let holds = if surveyed.is_empty() {
+        vec![]
+    } else {
+        super::survey::survey(conn.db(), &info.name, &surveyed, rowid.as_deref()).map_err(|e| conn.sqlite_error(&format!("surveying \"{}\"", info.name), &e)).or_report()
+    };
+    info.columns
+        .iter()
+        .zip(&hints)
+        .map(|(c, h)| {
+            let declared = &c.column.declared_type;
+            let base = if mode == TypesMode::Text { crate::types::declared::raw_type_for(declared) } else { crate::types::declared::postgres_type_for(declared) };
+            let held = surveyed.iter().position(|(n, _)| n == &c.column.name).map(|k| holds[k].clone()).unwrap_or_default();
+            let choice = choose(&c.column.name, declared, &base, mode, *h, &held);
+            let mut options = vec![];
+            // Core Data stores a TIMESTAMP as seconds since 2001-01-01.
+            if writer == Some(crate::sqlite::writer::Writer::CoreData) && declared.trim().eq_ignore_ascii_case("TIMESTAMP") && mode != TypesMode::Text {
+                options.push(("epoch_unit".to_string(), "cocoa".to_string()));
+            }
+            ddl::ColumnChoice { pg_type: choice.pg_type, options, note: choice.note, replaces_check: choice.replaces_check }
+        })
+        .collect()
+}
+
 /// Read the catalog and build every table spec and step. `into_existing`: the target
 /// tables exist (data_only, verify); their column types are used.
 pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool) -> Prepared {
@@ -74,16 +129,24 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
         }
     }
     let selected: Vec<&TableInfo> = selected_tables(&catalog, &opts);
+    let geometry_columns = geopackage_geometry_columns(&conn);
     let mut specs = Vec::new();
     for info in &selected {
-        let suggested: Option<Vec<(String, Vec<(String, String)>)>> = (opts.types == TypesMode::Inferred).then(|| {
-            let relation = Relation { name: info.name.clone(), kind: info.kind, strict: false };
-            crate::profile::function::profile_relation(&conn, &relation)
-                .or_report()
-                .into_iter()
-                .map(|p| (p.suggestion.pg_type, p.suggestion.options))
-                .collect()
-        });
+        let creating = !into_existing && !opts.data_only;
+        let suggested: Option<Vec<ddl::ColumnChoice>> = match opts.types {
+            TypesMode::Inferred => {
+                let relation = Relation { name: info.name.clone(), kind: info.kind, strict: false };
+                Some(
+                    crate::profile::function::profile_relation(&conn, &relation)
+                        .or_report()
+                        .into_iter()
+                        .map(|p| ddl::ColumnChoice { pg_type: p.suggestion.pg_type, options: p.suggestion.options, ..Default::default() })
+                        .collect(),
+                )
+            }
+            _ if creating => Some(column_choices(&conn, info, opts.types, &geometry_columns)),
+            _ => None,
+        };
         let existing = if into_existing || opts.data_only {
             let target = opts.target_name(&info.name);
             match existing_columns(schema, &target) {
@@ -116,7 +179,19 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
         .filter(|o| opts.includes(&o.name) || (o.kind == "trigger" && opts.includes(&o.table)))
         .cloned()
         .collect();
-    let steps = build_steps(&specs, &others, &opts, schema, server);
+    let mut steps = build_steps(&specs, &others, &opts, schema, server);
+    // For running the steps by hand: every name in them is qualified, and this makes
+    // sure of it in the session that runs them.
+    steps.insert(0, super::plan::Step { kind: "settings", object: String::new(), sql: "SET search_path = pg_catalog, pg_temp".into(), note: Some("for running these steps by hand (liteport.migrate runs with it already)".into()), table: None });
+    if let Some((writer, evidence)) = conn.writer_and_evidence() {
+        steps.insert(1, super::plan::Step {
+            kind: "source",
+            object: server.to_string(),
+            sql: format!("-- written by {} (found {evidence})", writer.name()),
+            note: Some(format!("conventions applied: {}", writer.conventions())),
+            table: None,
+        });
+    }
     Prepared { conn, specs, steps, opts }
 }
 
@@ -191,6 +266,9 @@ fn migrate(
         for (number, step) in prepared.steps.iter().enumerate() {
             let context = format!("liteport.migrate step {} ({} {})", number + 1, step.kind, crate::sql_names::visible(&step.object));
             let _context = crate::error::ContextScope::push(&context);
+            if step.kind == "settings" {
+                continue;
+            }
             if step.is_report() {
                 if let Some(t) = step.table {
                     untranslated[t] += 1;
@@ -233,8 +311,9 @@ fn migrate(
                 if untranslated[t] > 0 {
                     status.push_str(&format!(", {} not translated (see liteport.plan)", untranslated[t]));
                 }
-                for w in &warnings[t] {
-                    status.push_str(&format!("; {w}"));
+                // Everything not kept as SQLite had it is named, not just counted.
+                for note in spec.notes.iter().chain(&warnings[t]) {
+                    status.push_str(&format!("; {note}"));
                 }
                 (spec.target.clone(), copied[t], rejected[t], seconds[t], status)
             })

@@ -34,6 +34,9 @@ pub struct MigrateOptions {
     pub types: TypesMode,
     /// verify: compute checksums (false: counts only).
     pub checksum: bool,
+    /// The zone of naive timestamps read into timestamptz for every table (a
+    /// server's or foreign table's own `timezone` option otherwise; default UTC).
+    pub timezone: Option<String>,
 }
 
 impl Default for MigrateOptions {
@@ -49,12 +52,13 @@ impl Default for MigrateOptions {
             on_error: OnError::Abort,
             types: TypesMode::Declared,
             checksum: true,
+            timezone: None,
         }
     }
 }
 
 pub const VALID_OPTIONS: &[&str] =
-    &["tables", "exclude", "data_only", "schema_only", "drop_existing", "truncate", "identifier_case", "on_error", "types", "checksum"];
+    &["tables", "exclude", "data_only", "schema_only", "drop_existing", "truncate", "identifier_case", "on_error", "types", "checksum", "timezone"];
 
 fn invalid(name: &str, reason: impl Into<String>) -> LiteportError {
     LiteportError::InvalidArgument { what: format!("option \"{name}\" {}", reason.into()) }
@@ -89,6 +93,9 @@ impl MigrateOptions {
                 "drop_existing" => o.drop_existing = flag(name, v)?,
                 "truncate" => o.truncate = flag(name, v)?,
                 "checksum" => o.checksum = flag(name, v)?,
+                "timezone" => {
+                    o.timezone = Some(v.as_str().filter(|z| !z.trim().is_empty()).ok_or_else(|| invalid(name, "must be a time zone name"))?.to_string())
+                }
                 "identifier_case" => {
                     o.identifier_case = match v.as_str() {
                         Some("preserve") => IdentifierCase::Preserve,

@@ -96,7 +96,7 @@ pub fn build_steps(specs: &[TableSpec], others: &[OtherObject], opts: &MigrateOp
         for i in load_order(specs) {
             let spec = &specs[i];
             let staging = spec.staging.clone();
-            push("create staging", &staging, ddl::create_staging_sql(spec, schema, server, opts.on_error), None, Some(i));
+            push("create staging", &staging, ddl::create_staging_sql(spec, schema, server, opts.on_error, opts.timezone.as_deref()), None, Some(i));
             let load_note = if opts.data_only { notes(spec) } else { None };
             push("load", &spec.target, ddl::load_sql(spec, schema), load_note, Some(i));
             // Loading into existing tables restarts whatever sequence the key has.

@@ -32,11 +32,20 @@ pub fn profile_relation(conn: &SqliteConnection, relation: &Relation) -> crate::
         conn.sqlite_error(&format!("profiling \"{}\"", relation.name), &e)
     })?;
     let typeless_is_text = matches!(relation.kind, RelationKind::View | RelationKind::Virtual);
+    let core_data = conn.writer() == Some(crate::sqlite::writer::Writer::CoreData);
     Ok(columns
         .into_iter()
         .zip(stats)
         .map(|(c, stats)| {
-            let suggestion = infer(&c.declared_type, typeless_is_text, &stats);
+            let mut suggestion = infer(&c.declared_type, typeless_is_text, &stats);
+            // Core Data's TIMESTAMP: seconds since 2001-01-01, not the unix epoch.
+            if core_data && c.declared_type.trim().eq_ignore_ascii_case("TIMESTAMP") && stats.texts == 0 && stats.blobs == 0 && stats.integers + stats.reals > 0 {
+                suggestion = Suggestion {
+                    pg_type: "timestamptz".into(),
+                    options: vec![("epoch_unit".into(), "cocoa".into())],
+                    reason: "Core Data (Z_METADATA): seconds since 2001-01-01 UTC".into(),
+                };
+            }
             ProfiledColumn { name: c.name, declared_type: c.declared_type, stats, suggestion }
         })
         .collect())

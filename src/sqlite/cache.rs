@@ -32,6 +32,8 @@ fn current_role() -> u32 {
 /// The connection for a server with these options, for the current role, opened or
 /// reused, with this transaction's snapshot taken.
 pub fn connection_for(server_oid: u32, options: &SourceOptions) -> Result<Rc<SqliteConnection>> {
+    // The limit is SQLite's, for the whole backend: a SET since the last use applies now.
+    super::connection::apply_memory_limit();
     let key = Key { server: server_oid, role: current_role() };
     let cached = CONNECTIONS.with(|c| c.borrow().get(&key).cloned());
     if let Some(conn) = cached {

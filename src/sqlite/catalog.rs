@@ -45,6 +45,9 @@ pub struct ForeignKey {
     pub parent_columns: Option<Vec<String>>,
     pub on_update: String,
     pub on_delete: String,
+    /// DEFERRABLE, and INITIALLY DEFERRED (read from the CREATE TABLE text).
+    pub deferrable: bool,
+    pub initially_deferred: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -193,7 +196,7 @@ fn read_table(db: &Connection, rel: &Relation, sequence: Option<i64>) -> rusqlit
         for row in rows {
             let (id, parent, from, to, on_update, on_delete) = row?;
             if last_id != Some(id) {
-                foreign_keys.push(ForeignKey { parent, columns: vec![], parent_columns: Some(vec![]), on_update, on_delete });
+                foreign_keys.push(ForeignKey { parent, columns: vec![], parent_columns: Some(vec![]), on_update, on_delete, deferrable: false, initially_deferred: false });
                 last_id = Some(id);
             }
             let fk = foreign_keys.last_mut().expect("pushed above");
@@ -207,10 +210,17 @@ fn read_table(db: &Connection, rel: &Relation, sequence: Option<i64>) -> rusqlit
 
     // SQLite numbers foreign keys from the last declared; keep declaration order.
     foreign_keys.reverse();
-    let (checks, generated, parse_error) = match sql_text::parse_create_table(&sql) {
-        Ok(ct) => (ct.checks, ct.generated, None),
-        Err(e) => (vec![], vec![], Some(e)),
+    let (checks, generated, clauses, parse_error) = match sql_text::parse_create_table(&sql) {
+        Ok(ct) => (ct.checks, ct.generated, ct.foreign_keys, None),
+        Err(e) => (vec![], vec![], vec![], Some(e)),
     };
+    for fk in &mut foreign_keys {
+        let same = |c: &sql_text::ForeignKeyClause| c.columns.len() == fk.columns.len() && c.columns.iter().zip(&fk.columns).all(|(a, b)| a.eq_ignore_ascii_case(b));
+        if let Some(clause) = clauses.iter().find(|c| same(c)) {
+            fk.deferrable = clause.deferrable;
+            fk.initially_deferred = clause.initially_deferred;
+        }
+    }
     Ok(TableInfo { name: rel.name.clone(), kind: rel.kind, sql, columns, indexes, foreign_keys, checks, generated, parse_error, sequence })
 }
 
@@ -247,6 +257,7 @@ mod tests {
         assert_eq!(child.foreign_keys.len(), 1);
         assert_eq!(child.foreign_keys[0].parent_columns, None, "no parent column named: the parent's key");
         assert_eq!(child.foreign_keys[0].on_delete, "CASCADE");
+        assert!(!child.foreign_keys[0].deferrable);
         assert_eq!(child.checks.len(), 1);
         let ix = child.indexes.iter().find(|i| i.name == "child_expr").unwrap();
         assert_eq!(ix.keys.len(), 2);
@@ -254,6 +265,24 @@ mod tests {
         let def = ix.definition.as_ref().unwrap().as_ref().unwrap();
         assert!(def.where_clause.is_some());
         assert_eq!(cat.others.iter().map(|o| o.kind).collect::<Vec<_>>(), ["trigger", "view"]);
+    }
+
+    #[test]
+    fn deferrable_foreign_keys_are_read_from_the_create_statement() {
+        let db = Connection::open_in_memory().unwrap();
+        db.execute_batch(
+            "CREATE TABLE p(id INTEGER PRIMARY KEY, q INT);
+             CREATE TABLE c(id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED, q_id INT,
+                            a INT, b INT, CONSTRAINT f FOREIGN KEY (a, b) REFERENCES p(id, q) DEFERRABLE,
+                            FOREIGN KEY (q_id) REFERENCES p (id) NOT DEFERRABLE INITIALLY DEFERRED);",
+        )
+        .unwrap();
+        let cat = read_catalog(&db).unwrap();
+        let c = cat.tables.iter().find(|t| t.name == "c").unwrap();
+        let fk = |col: &str| c.foreign_keys.iter().find(|f| f.columns[0] == col).unwrap();
+        assert!(fk("p_id").deferrable && fk("p_id").initially_deferred);
+        assert!(fk("a").deferrable && !fk("a").initially_deferred);
+        assert!(!fk("q_id").deferrable && !fk("q_id").initially_deferred);
     }
 
     #[test]

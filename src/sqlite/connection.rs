@@ -80,6 +80,8 @@ pub struct SqliteConnection {
     readers: RefCell<Vec<Weak<dyn PausableReader>>>,
     /// Row-count estimates by table, for the planner (one lookup per table per connection).
     row_estimates: RefCell<HashMap<String, f64>>,
+    /// The program that wrote the file (looked up once).
+    writer: std::cell::OnceCell<Option<(super::writer::Writer, String)>>,
     busy: Box<BusyWait>,
 }
 
@@ -109,19 +111,26 @@ fn wal_without_sidecars(header: &[u8], identity: &FileIdentity) -> bool {
     is_wal && !identity.wal_exists && !identity.shm_exists
 }
 
-fn read_header(path: &str) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut header = vec![0u8; 100];
-    let mut f = std::fs::File::open(path)?;
-    let mut n = 0;
-    while n < header.len() {
-        match f.read(&mut header[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) => return Err(e),
+/// The first 100 bytes of the main database file, read through SQLite's own file
+/// handle (never a descriptor of our own: see file_identity.rs). Shorter when the
+/// file is.
+fn read_header(db: &rusqlite::Connection, size: u64) -> std::result::Result<Vec<u8>, String> {
+    let mut header = vec![0u8; (size.min(100)) as usize];
+    if header.is_empty() {
+        return Ok(header);
+    }
+    unsafe {
+        let mut file: *mut ffi::sqlite3_file = std::ptr::null_mut();
+        let rc = ffi::sqlite3_file_control(db.handle(), c"main".as_ptr(), ffi::SQLITE_FCNTL_FILE_POINTER, &mut file as *mut _ as *mut std::ffi::c_void);
+        if rc != ffi::SQLITE_OK || file.is_null() || (*file).pMethods.is_null() {
+            return Err("cannot reach the file's handle".into());
+        }
+        let read = (*(*file).pMethods).xRead.ok_or("the file cannot be read")?;
+        let rc = read(file, header.as_mut_ptr() as *mut std::ffi::c_void, header.len() as std::ffi::c_int, 0);
+        if rc != ffi::SQLITE_OK && rc != ffi::SQLITE_IOERR_SHORT_READ {
+            return Err(format!("cannot read the header (SQLite error {rc})"));
         }
     }
-    header.truncate(n);
     Ok(header)
 }
 
@@ -130,14 +139,16 @@ fn read_header(path: &str) -> std::io::Result<Vec<u8>> {
 /// causes, and SQLite does not name them.
 fn open_failure(path: &str, sqlite_message: String) -> String {
     let wal = format!("{path}-wal");
-    if std::path::Path::new(&wal).exists() && std::fs::File::open(&wal).is_err() {
+    // access(), not open(): see file_identity.rs on descriptors of the database's files.
+    let readable = std::ffi::CString::new(wal.as_str()).map(|c| unsafe { libc::access(c.as_ptr(), libc::R_OK) } == 0).unwrap_or(false);
+    if std::path::Path::new(&wal).exists() && !readable {
         return format!("{sqlite_message}: its write-ahead log \"{wal}\" cannot be read by the database server's OS user");
     }
     sqlite_message
 }
 
 /// Open a database file: (connection, header, opened immutable, identity).
-fn open_file(options: &SourceOptions) -> Result<(rusqlite::Connection, Vec<u8>, bool, FileIdentity)> {
+fn open_file(options: &SourceOptions, busy: &BusyWait) -> Result<(rusqlite::Connection, Vec<u8>, bool, FileIdentity)> {
     let server = options.server_name.clone();
     let path = options.database.clone();
     let connect_err = |reason: String| LiteportError::Connect { server: server.clone(), path: path.clone(), reason };
@@ -150,15 +161,38 @@ fn open_file(options: &SourceOptions) -> Result<(rusqlite::Connection, Vec<u8>, 
     // read: if the two differ, something wrote meanwhile, and we open again.
     for _ in 0..5 {
         let before = FileIdentity::read(&path).map_err(|e| connect_err(e.to_string()))?;
-        let header = read_header(&path).map_err(|e| connect_err(e.to_string()))?;
-        check_header(options, &header)?;
-        let immutable = wal_without_sidecars(&header, &before);
-        let uri = format!("file:{}?mode=ro{}", uri_path(&path), if immutable { "&immutable=1" } else { "" });
         // Multi-thread mode, not serialized: a connection is used by one thread at a
         // time (a read-ahead thread is paused before the backend touches it), and the
         // per-call mutex of serialized mode costs a third of a wide scan.
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let db = rusqlite::Connection::open_with_flags(&uri, flags).map_err(|e| connect_err(open_failure(&path, e.to_string())))?;
+        let open = |immutable: bool| {
+            let uri = format!("file:{}?mode=ro{}", uri_path(&path), if immutable { "&immutable=1" } else { "" });
+            rusqlite::Connection::open_with_flags(&uri, flags).map_err(|e| connect_err(open_failure(&path, e.to_string())))
+        };
+        // Opening reads nothing yet: the header decides how to open for real.
+        let probe = open(false)?;
+        let header = read_header(&probe, before.size).map_err(connect_err)?;
+        check_header(options, &header)?;
+        // A WAL file with its log but no shared-memory file (a copy, or an application
+        // that crashed): SQLite would have to create the -shm beside it to read the
+        // log, and liteport never creates files next to the source; reading it
+        // immutable would silently miss what the log holds.
+        if header.len() >= 20 && header[18] == 2 && before.wal_exists && !before.shm_exists {
+            return Err(connect_err(format!(
+                "it is in WAL mode and has a write-ahead log (\"{path}-wal\") but no \"{path}-shm\": reading the log would mean creating that file beside the database, which liteport never does. Checkpoint it first (sqlite3 '{path}' 'PRAGMA wal_checkpoint(TRUNCATE)', run where the file may be written), or copy the -shm file with it"
+            )));
+        }
+        let immutable = wal_without_sidecars(&header, &before);
+        // SQLite closes the probe's descriptor only when no connection of this process
+        // holds locks on the file (its own bookkeeping of POSIX locks).
+        let db = if immutable {
+            drop(probe);
+            open(true)?
+        } else {
+            probe
+        };
+        // Before the first read, which may already wait for a writer's lock.
+        install_handlers(&db, busy);
         first_read(&db, options).map_err(|e| match e {
             LiteportError::Connect { server, path: p, reason } => LiteportError::Connect { server, path: p, reason: open_failure(&path, reason) },
             other => other,
@@ -172,7 +206,7 @@ fn open_file(options: &SourceOptions) -> Result<(rusqlite::Connection, Vec<u8>, 
 }
 
 /// Open a database stored as a large object, through the liteport_lo VFS.
-fn open_large_object(options: &SourceOptions, oid: u32) -> Result<(rusqlite::Connection, Vec<u8>, LargeObjectHandle)> {
+fn open_large_object(options: &SourceOptions, oid: u32, busy: &BusyWait) -> Result<(rusqlite::Connection, Vec<u8>, LargeObjectHandle)> {
     // Postgres's own ERROR for a missing object or privilege comes from here, for the
     // current role.
     let fd = large_object::open(oid);
@@ -185,6 +219,7 @@ fn open_large_object(options: &SourceOptions, oid: u32) -> Result<(rusqlite::Con
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let connect_err = |e: rusqlite::Error| LiteportError::Connect { server: options.server_name.clone(), path: options.describe(), reason: e.to_string() };
     let db = rusqlite::Connection::open_with_flags_and_vfs(large_object::file_name(fd, oid, size), flags, large_object::VFS_NAME).map_err(connect_err)?;
+    install_handlers(&db, busy);
     // No temp files: the VFS opens nothing but the database itself. Sorts stay in
     // memory, bounded by liteport.sqlite_memory_limit.
     db.pragma_update(None, "temp_store", "memory").map_err(connect_err)?;
@@ -211,6 +246,15 @@ fn first_read(db: &rusqlite::Connection, options: &SourceOptions) -> Result<()> 
         Ok(_) => Ok(()),
         Err(e) => Err(match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::NotADatabase) | Some(rusqlite::ErrorCode::DatabaseCorrupt) => LiteportError::NotSqlite { server, path, reason: e.to_string() },
+            // A cancel or termination that ended a lock wait: Postgres's own ERROR.
+            Some(rusqlite::ErrorCode::OperationInterrupted) | Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => {
+                pgrx::check_for_interrupts!();
+                if matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::OperationInterrupted)) {
+                    LiteportError::Interrupted { server }
+                } else {
+                    LiteportError::Locked { server, path, waited_ms: options.busy_timeout_ms as i64 }
+                }
+            }
             _ => LiteportError::Connect { server, path, reason: e.to_string() },
         }),
     }
@@ -222,19 +266,18 @@ impl SqliteConnection {
     pub fn open(options: &SourceOptions) -> Result<SqliteConnection> {
         apply_memory_limit();
         let connect_err = |reason: String| LiteportError::Connect { server: options.server_name.clone(), path: options.describe(), reason };
+        let busy = Box::new(BusyWait { timeout_ms: options.busy_timeout_ms.max(0) as u64, started_ms: AtomicU64::new(0) });
         let (db, header, immutable, identity, large_object) = match options.large_object {
             Some(oid) => {
-                let (db, header, handle) = open_large_object(options, oid)?;
+                let (db, header, handle) = open_large_object(options, oid, &busy)?;
                 (db, header, true, None, Some(handle))
             }
             None => {
-                let (db, header, immutable, identity) = open_file(options)?;
+                let (db, header, immutable, identity) = open_file(options, &busy)?;
                 (db, header, immutable, Some(identity), None)
             }
         };
         harden(&db).map_err(|e| connect_err(format!("cannot apply safety settings: {e}")))?;
-        let busy = Box::new(BusyWait { timeout_ms: options.busy_timeout_ms.max(0) as u64, started_ms: AtomicU64::new(0) });
-        install_handlers(&db, &busy);
         if large_object.is_some() {
             first_read(&db, options)?;
         }
@@ -250,6 +293,7 @@ impl SqliteConnection {
             large_object,
             readers: RefCell::new(Vec::new()),
             row_estimates: RefCell::new(HashMap::new()),
+            writer: std::cell::OnceCell::new(),
             busy,
         })
     }
@@ -295,6 +339,15 @@ impl SqliteConnection {
 
     pub fn cache_rows(&self, table: &str, rows: f64) {
         self.row_estimates.borrow_mut().insert(table.to_string(), rows);
+    }
+
+    /// The program that wrote the file, told by its metadata tables.
+    pub fn writer(&self) -> Option<super::writer::Writer> {
+        self.writer_and_evidence().map(|(w, _)| w)
+    }
+
+    pub fn writer_and_evidence(&self) -> Option<(super::writer::Writer, String)> {
+        self.writer.get_or_init(|| super::writer::detect(self.db())).clone()
     }
 
     pub fn is_large_object(&self) -> bool {
@@ -474,8 +527,45 @@ unsafe extern "C" fn wait_for_lock(arg: *mut std::ffi::c_void, attempts: std::ff
     1
 }
 
+/// Collations an application registers in its own process (Anki's `unicase`), which
+/// this SQLite does not have: without one, any statement touching a column or index
+/// that uses it fails ("no such collation sequence"). A stand-in is registered when
+/// SQLite asks: `unicase` compares case-insensitively (Unicode lowercase), as Anki's
+/// does; any other compares bytes. liteport reads by full scans of such columns (no
+/// pushdown on them), so a stand-in's order never decides which rows are read.
+unsafe extern "C" fn collation_needed(_arg: *mut std::ffi::c_void, db: *mut ffi::sqlite3, _encoding: std::ffi::c_int, name: *const std::ffi::c_char) {
+    let label = unsafe { std::ffi::CStr::from_ptr(name) }.to_string_lossy().to_ascii_lowercase();
+    let compare: unsafe extern "C" fn(*mut std::ffi::c_void, std::ffi::c_int, *const std::ffi::c_void, std::ffi::c_int, *const std::ffi::c_void) -> std::ffi::c_int =
+        if label == "unicase" { compare_unicase } else { compare_bytes };
+    STAND_IN_COLLATIONS.with(|s| s.borrow_mut().insert(label));
+    unsafe { ffi::sqlite3_create_collation_v2(db, name, ffi::SQLITE_UTF8, std::ptr::null_mut(), Some(compare), None) };
+}
+
+thread_local! {
+    /// Application collations stood in for, by lower-cased name (for check and plan).
+    pub static STAND_IN_COLLATIONS: RefCell<std::collections::BTreeSet<String>> = const { RefCell::new(std::collections::BTreeSet::new()) };
+}
+
+unsafe fn collation_args<'a>(l1: std::ffi::c_int, p1: *const std::ffi::c_void, l2: std::ffi::c_int, p2: *const std::ffi::c_void) -> (&'a [u8], &'a [u8]) {
+    let part = |l: std::ffi::c_int, p: *const std::ffi::c_void| if p.is_null() || l <= 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(p as *const u8, l as usize) } };
+    (part(l1, p1), part(l2, p2))
+}
+
+unsafe extern "C" fn compare_bytes(_: *mut std::ffi::c_void, l1: std::ffi::c_int, p1: *const std::ffi::c_void, l2: std::ffi::c_int, p2: *const std::ffi::c_void) -> std::ffi::c_int {
+    let (a, b) = unsafe { collation_args(l1, p1, l2, p2) };
+    a.cmp(b) as std::ffi::c_int
+}
+
+unsafe extern "C" fn compare_unicase(_: *mut std::ffi::c_void, l1: std::ffi::c_int, p1: *const std::ffi::c_void, l2: std::ffi::c_int, p2: *const std::ffi::c_void) -> std::ffi::c_int {
+    let (a, b) = unsafe { collation_args(l1, p1, l2, p2) };
+    let folded = |s: &[u8]| String::from_utf8_lossy(s).chars().flat_map(char::to_lowercase).collect::<Vec<char>>();
+    folded(a).cmp(&folded(b)) as std::ffi::c_int
+}
+
 fn install_handlers(db: &rusqlite::Connection, busy: &BusyWait) {
     unsafe {
+        // Replaces rusqlite's default 5 s busy timeout, which sleeps through interrupts.
+        ffi::sqlite3_collation_needed(db.handle(), std::ptr::null_mut(), Some(collation_needed));
         // 1000 VM instructions is microseconds: prompt without measurable overhead.
         ffi::sqlite3_progress_handler(db.handle(), 1000, Some(interrupt_requested), std::ptr::null_mut());
         ffi::sqlite3_busy_handler(db.handle(), Some(wait_for_lock), busy as *const BusyWait as *mut std::ffi::c_void);

@@ -1,6 +1,11 @@
 //! What identifies the state of a SQLite file on disk, so that liteport can tell when
 //! the file it has open was replaced (`mv new.db app.db`) or written under a
 //! connection that cannot see writers (an `immutable` open).
+//!
+//! Only `stat()`: liteport never opens the database file itself. A process that
+//! closes any descriptor of a file loses every POSIX lock it holds on it, SQLite's
+//! included — and without its shared lock a WAL reader lets the last writer to
+//! close delete the -wal and -shm files under it, which tears its reads.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -12,9 +17,7 @@ pub struct FileIdentity {
     pub inode: u64,
     pub size: u64,
     pub mtime_ns: i128,
-    /// Header bytes 24..28 (the file change counter) and 92..96 (version-valid-for):
-    /// a rollback-mode commit changes both, whatever the clock's granularity.
-    pub change_counter: [u8; 8],
+    pub ctime_ns: i128,
     pub wal_exists: bool,
     pub shm_exists: bool,
 }
@@ -22,23 +25,12 @@ pub struct FileIdentity {
 impl FileIdentity {
     pub fn read(path: &str) -> std::io::Result<FileIdentity> {
         let meta = std::fs::metadata(path)?;
-        let mut change_counter = [0u8; 8];
-        {
-            use std::os::unix::fs::FileExt;
-            let file = std::fs::File::open(path)?;
-            let mut header = [0u8; 100];
-            let n = file.read_at(&mut header, 0)?;
-            if n >= 96 {
-                change_counter[..4].copy_from_slice(&header[24..28]);
-                change_counter[4..].copy_from_slice(&header[92..96]);
-            }
-        }
         Ok(FileIdentity {
             device: meta.dev(),
             inode: meta.ino(),
             size: meta.size(),
             mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
-            change_counter,
+            ctime_ns: meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128,
             wal_exists: Path::new(&format!("{path}-wal")).exists(),
             shm_exists: Path::new(&format!("{path}-shm")).exists(),
         })
@@ -61,7 +53,7 @@ impl FileIdentity {
         if self.size != now.size {
             return Some(format!("its size changed from {} to {} bytes", self.size, now.size));
         }
-        if self.mtime_ns != now.mtime_ns || self.change_counter != now.change_counter {
+        if self.mtime_ns != now.mtime_ns || self.ctime_ns != now.ctime_ns {
             return Some("it was written".into());
         }
         None
@@ -82,7 +74,7 @@ mod tests {
         db.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);").unwrap();
         let before = FileIdentity::read(p).unwrap();
         assert_eq!(before.change(&FileIdentity::read(p).unwrap()), None);
-        // A commit in rollback mode bumps the change counter even within one clock tick.
+        std::thread::sleep(std::time::Duration::from_millis(20));
         db.execute_batch("UPDATE t SET x = 2").unwrap();
         let after = FileIdentity::read(p).unwrap();
         assert_eq!(after.size, before.size);

@@ -13,3 +13,4 @@ pub mod readers;
 pub mod schema;
 pub mod sql_text;
 pub mod statement;
+pub mod writer;

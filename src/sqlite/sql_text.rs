@@ -173,11 +173,44 @@ pub struct Generated {
     pub stored: bool,
 }
 
+/// A foreign key's clauses that SQLite's pragmas do not report: whether it may be
+/// deferred, and whether it is by default (Django declares every one `DEFERRABLE
+/// INITIALLY DEFERRED`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKeyClause {
+    pub columns: Vec<String>,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+}
+
 /// What liteport reads from a CREATE TABLE statement.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CreateTable {
     pub checks: Vec<Check>,
     pub generated: Vec<Generated>,
+    pub foreign_keys: Vec<ForeignKeyClause>,
+}
+
+/// The deferral words after a REFERENCES clause starting at `from`.
+fn deferral(item: &[Token], from: usize) -> (bool, bool) {
+    let mut deferrable = false;
+    let mut deferred = false;
+    let mut i = from;
+    while i < item.len() {
+        if item[i].is_kw("NOT") && item.get(i + 1).is_some_and(|t| t.is_kw("DEFERRABLE")) {
+            deferrable = false;
+            i += 2;
+            continue;
+        }
+        if item[i].is_kw("DEFERRABLE") {
+            deferrable = true;
+        }
+        if item[i].is_kw("INITIALLY") {
+            deferred = item.get(i + 1).is_some_and(|t| t.is_kw("DEFERRED"));
+        }
+        i += 1;
+    }
+    (deferrable, deferrable && deferred)
 }
 
 const TABLE_CONSTRAINT_WORDS: &[&str] = &["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"];
@@ -192,6 +225,19 @@ pub fn parse_create_table(sql: &str) -> Result<CreateTable, String> {
         let is_table_constraint = TABLE_CONSTRAINT_WORDS.iter().any(|w| item[0].is_kw(w));
         let column = if is_table_constraint { None } else { item[0].name().map(str::to_string) };
         let mut constraint_name = None;
+        // Foreign keys: a column's REFERENCES, or FOREIGN KEY (columns) REFERENCES.
+        if let Some(r) = item.iter().position(|t| t.is_kw("REFERENCES")) {
+            let columns = if item[0].is_kw("FOREIGN") || (item[0].is_kw("CONSTRAINT") && item.get(2).is_some_and(|t| t.is_kw("FOREIGN"))) {
+                let open = item.iter().position(|t| t.is_op("(")).filter(|&o| o < r);
+                open.and_then(|o| matching_paren(&item, o).map(|c| (o, c)))
+                    .map(|(o, c)| item[o + 1..c].iter().filter_map(|t| t.name().map(str::to_string)).collect())
+                    .unwrap_or_default()
+            } else {
+                column.iter().cloned().collect()
+            };
+            let (deferrable, initially_deferred) = deferral(&item, r);
+            out.foreign_keys.push(ForeignKeyClause { columns, deferrable, initially_deferred });
+        }
         let mut i = if is_table_constraint { 0 } else { 1 };
         while i < item.len() {
             if item[i].is_kw("CONSTRAINT") {

@@ -215,6 +215,9 @@ pub enum EpochUnit {
     /// Julian day number, as SQLite's `julianday()` stores it (days since noon UTC,
     /// 24 November 4714 BC); rounded to the millisecond as SQLite's own functions do.
     Julian,
+    /// Seconds since 2001-01-01 00:00:00 UTC: Apple's reference date (Core Data,
+    /// NSDate's timeIntervalSinceReferenceDate), 978,307,200 s after the unix epoch.
+    Cocoa,
     /// Seconds, milliseconds or microseconds, told apart by magnitude (see `resolve`).
     Auto,
 }
@@ -224,9 +227,11 @@ pub const AUTO_MILLIS_FROM: f64 = 1e11;
 /// |value| from this on is microseconds under `auto` (ms would be past the year 5138).
 pub const AUTO_MICROS_FROM: f64 = 1e14;
 const UNIX_EPOCH_JULIAN_DAY: f64 = 2_440_587.5;
+/// Apple's reference date, 2001-01-01 UTC, in unix seconds.
+const COCOA_EPOCH_UNIX_SECONDS: i64 = 978_307_200;
 
 impl EpochUnit {
-    pub const NAMES: &'static str = "s, ms, us, julian or auto";
+    pub const NAMES: &'static str = "s, ms, us, julian, cocoa or auto";
 
     pub fn parse(name: &str) -> Option<EpochUnit> {
         match name.trim().to_ascii_lowercase().as_str() {
@@ -234,6 +239,7 @@ impl EpochUnit {
             "ms" | "milliseconds" => Some(EpochUnit::Millis),
             "us" | "microseconds" => Some(EpochUnit::Micros),
             "julian" => Some(EpochUnit::Julian),
+            "cocoa" => Some(EpochUnit::Cocoa),
             "auto" => Some(EpochUnit::Auto),
             _ => None,
         }
@@ -245,6 +251,7 @@ impl EpochUnit {
             EpochUnit::Millis => "ms",
             EpochUnit::Micros => "us",
             EpochUnit::Julian => "julian",
+            EpochUnit::Cocoa => "cocoa",
             EpochUnit::Auto => "auto",
         }
     }
@@ -271,6 +278,7 @@ pub fn epoch_int_to_usecs(value: i64, unit: EpochUnit) -> Result<i64, ValueError
         EpochUnit::Seconds => value.checked_mul(USECS_PER_SEC),
         EpochUnit::Millis => value.checked_mul(1000),
         EpochUnit::Micros => Some(value),
+        EpochUnit::Cocoa => value.checked_add(COCOA_EPOCH_UNIX_SECONDS).and_then(|s| s.checked_mul(USECS_PER_SEC)),
         _ => return epoch_real_to_usecs(value as f64, unit),
     };
     unix_usecs
@@ -289,6 +297,8 @@ pub fn epoch_real_to_usecs(value: f64, unit: EpochUnit) -> Result<i64, ValueErro
         EpochUnit::Seconds => (value * USECS_PER_SEC as f64).round(),
         EpochUnit::Millis => (value * 1000.0).round(),
         EpochUnit::Micros => value.round(),
+        // Whole seconds added exactly, then the fraction rounded to the microsecond.
+        EpochUnit::Cocoa => (value * USECS_PER_SEC as f64).round() + (COCOA_EPOCH_UNIX_SECONDS * USECS_PER_SEC) as f64,
         _ => ((value - UNIX_EPOCH_JULIAN_DAY) * 86_400_000.0).round() * 1000.0,
     };
     if unix_usecs.abs() >= 9.2e18 {
@@ -314,6 +324,14 @@ mod tests {
 
     fn ts(s: &str) -> ParsedTimestamp {
         parse_timestamp(s).unwrap_or_else(|e| panic!("{s}: {e:?}"))
+    }
+
+    #[test]
+    fn cocoa_seconds_count_from_2001() {
+        assert_eq!(epoch_int_to_usecs(0, EpochUnit::Cocoa), Ok(366 * USECS_PER_DAY));
+        assert_eq!(epoch_real_to_usecs(0.5, EpochUnit::Cocoa), Ok(366 * USECS_PER_DAY + 500_000));
+        assert_eq!(epoch_real_to_usecs(-86400.0, EpochUnit::Cocoa), Ok(365 * USECS_PER_DAY));
+        assert_eq!(EpochUnit::parse("cocoa"), Some(EpochUnit::Cocoa));
     }
 
     #[test]

@@ -111,6 +111,13 @@ pub fn raw_type_for(declared: &str) -> String {
     }
 }
 
+/// (precision, scale) of a `numeric(p,s)` type name.
+pub fn precision_scale(pg_type: &str) -> Option<(i64, i64)> {
+    let inner = pg_type.strip_prefix("numeric(")?.strip_suffix(')')?;
+    let (p, s) = inner.split_once(',')?;
+    Some((p.trim().parse().ok()?, s.trim().parse().ok()?))
+}
+
 /// `(p)` or `(p,s)` from a declaration such as `NUMERIC(10, 2)`.
 fn precision_and_scale(upper: &str) -> Option<(u32, Option<u32>)> {
     let open = upper.find('(')?;

@@ -16,7 +16,7 @@ BEGIN
         ('liteport_fdw_validator', 'Validator of liteport options on the wrapper, servers, user mappings, foreign tables and columns'),
         ('connections', 'The SQLite files this backend has open: server_name, database, in_transaction'),
         ('disconnect', 'Close every SQLite file this backend has open; returns how many were closed (they reopen on use)'),
-        ('check', 'Report what a server''s SQLite source is (version, pages, size, journal mode, tables) and whether PRAGMA quick_check passes'),
+        ('check', 'Report what a server''s SQLite source is (version, pages, size, journal mode, tables) and whether PRAGMA integrity_check passes'),
         ('profile', 'Per column of a server''s SQLite tables: storage classes, patterns, and the suggested Postgres type and options'),
         ('plan', 'The ordered steps liteport.migrate(server, target_schema, options) would run, as SQL, without running anything'),
         ('migrate', 'Migrate a SQLite server''s tables into target_schema in one transaction and one snapshot; one row per table'),

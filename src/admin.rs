@@ -46,7 +46,7 @@ struct CheckReport {
     size_bytes: i64,
     journal_mode: Option<String>,
     tables: i64,
-    quick_check: String,
+    integrity_check: String,
     problem: Option<String>,
     written_by: Option<String>,
     notes: Option<String>,
@@ -70,9 +70,22 @@ fn inspect(conn: &crate::sqlite::connection::SqliteConnection) -> Result<CheckRe
     report.page_count = one("PRAGMA page_count")?;
     report.size_bytes = report.page_size * report.page_count;
     report.tables = one("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")?;
-    let mut stmt = db.prepare("PRAGMA quick_check").map_err(|e| e.to_string())?;
-    let lines: Vec<String> = stmt.query_map([], |r| r.get::<_, String>(0)).and_then(|rows| rows.collect()).map_err(|e| format!("quick_check: {e}"))?;
-    report.quick_check = lines.join("; ");
+    // integrity_check, not quick_check: it also compares every index with its table, and
+    // a stale index is exactly what would make pushed-down lookups return wrong rows.
+    // Rows it reports before failing are kept, so a damaged file still says where.
+    let mut lines: Vec<String> = Vec::new();
+    let outcome = (|| -> rusqlite::Result<()> {
+        let mut stmt = db.prepare("PRAGMA integrity_check")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            lines.push(row.get::<_, String>(0)?);
+        }
+        Ok(())
+    })();
+    if let Err(e) = outcome {
+        lines.push(format!("integrity_check stopped: {e}"));
+    }
+    report.integrity_check = lines.join("; ");
     report.written_by = conn.writer_and_evidence().map(|(w, evidence)| format!("{} ({evidence}): {}", w.name(), w.conventions()));
     let stand_ins = crate::sqlite::connection::STAND_IN_COLLATIONS.with(|s| s.borrow().iter().cloned().collect::<Vec<_>>());
     if !stand_ins.is_empty() {
@@ -84,15 +97,16 @@ fn inspect(conn: &crate::sqlite::connection::SqliteConnection) -> Result<CheckRe
             "unicase: case-insensitive; others: byte order"
         ));
     }
-    if report.quick_check != "ok" {
-        report.problem = Some(format!("PRAGMA quick_check found damage: {}", crate::sql_names::visible(&report.quick_check)));
+    if report.integrity_check != "ok" {
+        report.problem = Some(format!("PRAGMA integrity_check found damage: {}", crate::sql_names::visible(&report.integrity_check)));
     }
     Ok(report)
 }
 
 /// Open a liteport server's source and report what it is, before any migration:
 /// the SQLite version that last wrote it, page size and count, size, journal mode,
-/// number of tables, and whether `PRAGMA quick_check` passes. A source that cannot be
+/// number of tables, whether `PRAGMA integrity_check` passes, and the program that
+/// wrote the file (with the conventions liteport applies for it). A source that cannot be
 /// opened or read is `ok = false` with the reason in `problem` (not an ERROR), so that
 /// many files can be checked in one query. Needs USAGE on the server.
 #[pg_extern(volatile, parallel_unsafe)]
@@ -109,7 +123,7 @@ fn check(
         name!(size_bytes, i64),
         name!(journal_mode, Option<String>),
         name!(tables, i64),
-        name!(quick_check, String),
+        name!(integrity_check, String),
         name!(ok, bool),
         name!(problem, Option<String>),
         name!(written_by, Option<String>),
@@ -136,7 +150,7 @@ fn check(
             report.size_bytes,
             report.journal_mode,
             report.tables,
-            report.quick_check,
+            report.integrity_check,
             ok,
             report.problem,
             report.written_by,

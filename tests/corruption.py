@@ -1177,7 +1177,7 @@ class Tester:
 
             con.set_progress_handler(progress, 1000)
             try:
-                rows = con.execute("PRAGMA quick_check").fetchall()
+                rows = con.execute("PRAGMA integrity_check").fetchall()
                 return "; ".join(r[0] for r in rows)
             finally:
                 con.close()
@@ -1202,7 +1202,7 @@ class Tester:
             return o
 
         o = run("setup", "SET liteport.read_ahead = %s" % ra, fetch=False)
-        run("check", "SELECT sqlite_version, page_size, page_count, size_bytes, journal_mode, tables, quick_check, ok "
+        run("check", "SELECT sqlite_version, page_size, page_count, size_bytes, journal_mode, tables, integrity_check, ok "
                      "FROM liteport.check(%s)", (server,))
         run("setup", sql.SQL("CREATE SCHEMA {}").format(q_ident(s_schema)), key="create schema", fetch=False)
         imp = run("import", sql.SQL("IMPORT FOREIGN SCHEMA main FROM SERVER {} INTO {}").format(
@@ -1272,7 +1272,7 @@ class Tester:
             self.note(case, "questionable", "liteport.check reports ok = true for a 0-byte source",
                       repr(chk.value[0]), chk, skind, ra)
         if check_ok and case.ref_quick_check not in (None, "ok"):
-            self.note(case, "questionable", "liteport.check ok = true but SQLite's own quick_check (python sqlite3 %s) "
+            self.note(case, "questionable", "liteport.check ok = true but SQLite's own integrity_check (python sqlite3 %s) "
                       "finds corruption" % sqlite3.sqlite_version, case.ref_quick_check[:200], chk, skind, ra)
         if check_ok:
             failed = [o for k, o in res.items() if k.split(" ")[0] in ("import", "count", "scan", "profile", "migrate",

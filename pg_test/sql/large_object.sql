@@ -10,7 +10,7 @@ SET ROLE cloud_dba;
 -- Path 1: psql's client-side \lo_import, then the oid psql remembers.
 \lo_import ../shared/data/northwind.sqlite
 CREATE SERVER nw_lo FOREIGN DATA WRAPPER liteport OPTIONS (large_object :'LASTOID');
-SELECT sqlite_version, page_size, page_count, size_bytes, journal_mode, tables, quick_check, ok FROM liteport.check('nw_lo');
+SELECT sqlite_version, page_size, page_count, size_bytes, journal_mode, tables, integrity_check, ok FROM liteport.check('nw_lo');
 SET client_min_messages = warning;
 SELECT table_name, rows_copied, status FROM liteport.migrate('nw_lo', 'cloud');
 RESET client_min_messages;

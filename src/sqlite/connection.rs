@@ -106,8 +106,8 @@ pub fn uri_path(path: &str) -> String {
 /// Is the file a WAL-mode database with no live -wal/-shm beside it? Then nothing
 /// can be writing it, and opening it immutable is what keeps us from creating files.
 fn wal_without_sidecars(header: &[u8], identity: &FileIdentity) -> bool {
-    // Bytes 18 and 19: file format write/read version, 2 = WAL.
-    let is_wal = header.len() >= 20 && header[18] == 2;
+    // Byte 19, the file format's read version, is what makes SQLite use the WAL (2).
+    let is_wal = header.len() >= 20 && header[19] == 2;
     is_wal && !identity.wal_exists && !identity.shm_exists
 }
 
@@ -177,7 +177,7 @@ fn open_file(options: &SourceOptions, busy: &BusyWait) -> Result<(rusqlite::Conn
         // that crashed): SQLite would have to create the -shm beside it to read the
         // log, and liteport never creates files next to the source; reading it
         // immutable would silently miss what the log holds.
-        if header.len() >= 20 && header[18] == 2 && before.wal_exists && !before.shm_exists {
+        if header.len() >= 20 && header[19] == 2 && before.wal_exists && !before.shm_exists {
             return Err(connect_err(format!(
                 "it is in WAL mode and has a write-ahead log (\"{path}-wal\") but no \"{path}-shm\": reading the log would mean creating that file beside the database, which liteport never does. Checkpoint it first (sqlite3 '{path}' 'PRAGMA wal_checkpoint(TRUNCATE)', run where the file may be written), or copy the -shm file with it"
             )));

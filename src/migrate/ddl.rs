@@ -154,7 +154,7 @@ pub fn table_spec(
                 Some(g) => match expr::translate(&g.expr, &names) {
                     Ok(e) => {
                         if !g.stored {
-                            notes.push(format!("column \"{}\": VIRTUAL in SQLite, STORED in Postgres (Postgres 15 has only stored generated columns)", col.name));
+                            notes.push(format!("column \"{}\": VIRTUAL in SQLite, STORED in Postgres (the same values, computed on write: liteport targets Postgres 15 and later, and before 18 generated columns are only stored)", col.name));
                         }
                         generated = Some(e);
                     }

@@ -22,9 +22,16 @@ off, messages that name neither server nor table, and so on.
 Every case is derived from (seed, case number) alone, so one case can be rerun with
 --only-case N (and its files kept with --keep).
 
-  python3 tests/corruption.py --pg-bin /usr/lib/postgresql/15/bin --seed 1 --cases 500
-  python3 tests/corruption.py --pg-bin /usr/lib/postgresql/15/bin --ci
-  python3 tests/corruption.py --host /tmp/sock --port 5432 --seed 7 --cases 50
+  python3 tests/corruption.py --pg-bin /usr/lib/postgresql/15/bin --seed 1 --cases 500   # ~7 min on 2 cores
+  python3 tests/corruption.py --pg-bin /usr/lib/postgresql/15/bin --ci                    # ~3 min
+  python3 tests/corruption.py --pg-bin /usr/lib/postgresql/15/bin --seed 1 --only-case 54 --keep
+  python3 tests/corruption.py --host /tmp/sock --port 5432 --server-log /tmp/sock/server.log --local --cases 50
+
+The own cluster (--pg-bin) runs as the postgres OS user (via sudo when run as root),
+socket-only in WORKDIR/pg, port 5611 unless --port, under ulimit -v 6144 MB (--mem-limit-mb)
+so that a runaway allocation fails instead of exhausting the machine. A JSON report with
+every statement that failed goes to WORKDIR/report.json. Needs psycopg 3
+(pip install "psycopg[binary]") and the data files of ../shared/data (--data-dir).
 
 Exit status: 0 when nothing crashed or hung (known failures excepted), 1 otherwise,
 2 when the harness itself could not run.
@@ -1797,13 +1804,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
     ap.add_argument("--seed", type=int, default=None, help="seed of the mutations (default 1)")
-    ap.add_argument("--cases", type=int, default=None, help="number of corrupted variants (default 500; --ci: 250)")
+    ap.add_argument("--cases", type=int, default=None, help="number of corrupted variants (default 500; --ci: 300)")
     ap.add_argument("--first-case", type=int, default=0, help="number of the first case (default 0)")
     ap.add_argument("--only-case", type=int, action="append", help="run only this case number (repeatable)")
-    ap.add_argument("--ci", action="store_true", help="about 3 minutes: 250 cases (no new case after 240 s), statement_timeout 15 s, "
+    ap.add_argument("--ci", action="store_true", help="about 3 minutes: 300 cases (no new case after 200 s), statement_timeout 15 s, "
                                                           "zeroblob case with read_ahead on only")
     ap.add_argument("--time-budget", type=float, default=None, help="start no new case after this many seconds "
-                                                                   "(--ci: 240)")
+                                                                   "(--ci: 200)")
     ap.add_argument("--pg-bin", help="start a throwaway cluster with the binaries in this directory")
     ap.add_argument("--host", default=None, help="socket directory or host of a running server")
     ap.add_argument("--port", type=int, default=5611, help="port (own cluster: 5611)")
@@ -1831,9 +1838,9 @@ def main():
     if args.seed is None:
         args.seed = 1
     if args.cases is None:
-        args.cases = 250 if args.ci else 500
+        args.cases = 300 if args.ci else 500
     if args.ci and args.time_budget is None:
-        args.time_budget = 240.0
+        args.time_budget = 200.0
     if not args.pg_bin and not args.host:
         ap.error("give --pg-bin (own cluster) or --host/--port (running server)")
     if args.ci:

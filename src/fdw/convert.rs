@@ -27,11 +27,14 @@ pub enum Target {
     Bytea,
     Bool,
     Date { epoch: EpochRule },
-    Timestamp { epoch: EpochRule },
+    /// `step`: µs per unit of the typmod's precision (timestamp(0): 1000000): a
+    /// value with more precision is an error, not a rounding.
+    Timestamp { epoch: EpochRule, step: i64 },
     /// `zone`: a text Datum naming the zone of naive timestamps (column option
-    /// `timezone`), allocated once for the scan; None means the session's TimeZone.
-    Timestamptz { epoch: EpochRule, zone: Option<Datum> },
-    Time,
+    /// `timezone`, else the table's or server's), allocated once for the scan; None
+    /// means UTC, never the session's TimeZone.
+    Timestamptz { epoch: EpochRule, zone: Option<Datum>, step: i64 },
+    Time { step: i64 },
     /// `unit`: what an integer or real counts (column option interval_unit, or the
     /// writer's convention); None: numbers are an error naming the option.
     Interval { unit: Option<crate::fdw::options::IntervalUnit> },
@@ -77,12 +80,13 @@ impl Target {
             Ok(BYTEAOID) => Target::Bytea,
             Ok(BOOLOID) => Target::Bool,
             Ok(DATEOID) => Target::Date { epoch },
-            Ok(TIMESTAMPOID) => Target::Timestamp { epoch },
+            Ok(TIMESTAMPOID) => Target::Timestamp { epoch, step: precision_step(typmod) },
             Ok(TIMESTAMPTZOID) => Target::Timestamptz {
                 epoch,
                 zone: conversion.timezone.as_deref().map(|z| unsafe { varlena_datum(z.as_bytes()) }),
+                step: precision_step(typmod),
             },
-            Ok(TIMEOID) => Target::Time,
+            Ok(TIMEOID) => Target::Time { step: precision_step(typmod) },
             Ok(INTERVALOID) if typmod < 0 => Target::Interval { unit: conversion.interval_unit },
             Ok(UUIDOID) => Target::Uuid,
             Ok(JSONOID) => Target::Json,
@@ -97,6 +101,27 @@ impl Target {
             }
         }
     }
+}
+
+/// µs per unit of a timestamp/time typmod's precision (p digits of fraction).
+fn precision_step(typmod: i32) -> i64 {
+    if (0..6).contains(&typmod) {
+        10i64.pow(6 - typmod as u32)
+    } else {
+        1
+    }
+}
+
+/// A timestamp/time Datum's µs checked against the column's precision.
+fn within_precision(usecs: i64, step: i64) -> Result<i64, ValueError> {
+    if usecs.rem_euclid(step) != 0 {
+        let digits = 6 - step.ilog10();
+        return Err(ValueError::new(
+            ConversionKind::InvalidDatetime,
+            format!("has more fractional digits than the column's precision ({digits}) holds; Postgres would round it"),
+        ));
+    }
+    Ok(usecs)
 }
 
 /// The largest text or blob Postgres holds in one field (MaxAllocSize less the
@@ -419,9 +444,9 @@ impl Target {
             }
             Target::Float4 | Target::Float8 => {
                 let v = match class {
-                    ffi::SQLITE_INTEGER => cell.integer() as f64,
+                    ffi::SQLITE_INTEGER => scalar::int_to_float(cell.integer())?,
                     ffi::SQLITE_FLOAT => cell.real(),
-                    ffi::SQLITE_TEXT => scalar::parse_float(&cell.text()?)?,
+                    ffi::SQLITE_TEXT => scalar::text_to_float(&cell.text()?)?,
                     other => return Err(wrong_class(other)),
                 };
                 Ok(match self {
@@ -500,9 +525,9 @@ impl Target {
                 };
                 Ok(Datum::from(days))
             }
-            Target::Timestamp { epoch } => Ok(Datum::from(timestamp_usecs(cell, *epoch)?)),
-            Target::Timestamptz { epoch, zone } => {
-                let (epoch, zone) = (*epoch, *zone);
+            Target::Timestamp { epoch, step } => Ok(Datum::from(within_precision(timestamp_usecs(cell, *epoch)?, *step)?)),
+            Target::Timestamptz { epoch, zone, step } => {
+                let (epoch, zone, step) = (*epoch, *zone, *step);
                 if class == ffi::SQLITE_TEXT {
                     let text = cell.text()?;
                     let numeric = epoch.numeric_text && scalar::is_numeric_literal(&text);
@@ -510,16 +535,17 @@ impl Target {
                         let ts = datetime::parse_timestamp(&text)?;
                         if ts.offset_secs.is_none() {
                             // A naive timestamp is wall-clock time in the column's
-                            // `timezone`, else in the session's TimeZone.
+                            // `timezone` (inherited from the table or server), else UTC.
+                            within_precision(ts.local_usecs, step)?;
                             return unsafe { naive_to_timestamptz(ts.local_usecs, zone) };
                         }
                     }
                 }
-                Ok(Datum::from(timestamp_usecs(cell, epoch)?))
+                Ok(Datum::from(within_precision(timestamp_usecs(cell, epoch)?, step)?))
             }
             Target::Interval { unit } => unsafe { interval_datum(cell, *unit, protect) },
-            Target::Time => match class {
-                ffi::SQLITE_TEXT => Ok(Datum::from(datetime::parse_time(&cell.text()?)?)),
+            Target::Time { step } => match class {
+                ffi::SQLITE_TEXT => Ok(Datum::from(within_precision(datetime::parse_time(&cell.text()?)?, *step)?)),
                 other => Err(wrong_class(other)),
             },
             Target::Uuid => {

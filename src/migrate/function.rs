@@ -106,14 +106,27 @@ fn column_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode, ge
             let base = if mode == TypesMode::Text { crate::types::declared::raw_type_for(declared) } else { crate::types::declared::postgres_type_for(declared) };
             let held = surveyed.iter().position(|(n, _)| n == &c.column.name).map(|k| holds[k].clone()).unwrap_or_default();
             let choice = choose(&c.column.name, declared, &base, mode, *h, &held);
-            let mut options = vec![];
-            // Core Data stores a TIMESTAMP as seconds since 2001-01-01.
-            if writer == Some(crate::sqlite::writer::Writer::CoreData) && declared.trim().eq_ignore_ascii_case("TIMESTAMP") && mode != TypesMode::Text {
-                options.push(("epoch_unit".to_string(), "cocoa".to_string()));
-            }
+            let options = convention_options(writer, declared, mode);
             ddl::ColumnChoice { pg_type: choice.pg_type, options, note: choice.note, replaces_check: choice.replaces_check }
         })
         .collect()
+}
+
+/// The conversion options a column gets from the conventions of the program that
+/// wrote the file, whatever the target (a new table or the application's own).
+fn convention_options(writer: Option<crate::sqlite::writer::Writer>, declared: &str, mode: TypesMode) -> Vec<(String, String)> {
+    let mut options = vec![];
+    // Core Data stores a TIMESTAMP as seconds since 2001-01-01.
+    if writer == Some(crate::sqlite::writer::Writer::CoreData) && declared.trim().eq_ignore_ascii_case("TIMESTAMP") && mode != TypesMode::Text {
+        options.push(("epoch_unit".to_string(), "cocoa".to_string()));
+    }
+    options
+}
+
+/// Loading into existing tables: only the conventions' options (the types are the target's).
+fn convention_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode) -> Vec<ddl::ColumnChoice> {
+    let writer = conn.writer();
+    info.columns.iter().map(|c| ddl::ColumnChoice { options: convention_options(writer, &c.column.declared_type, mode), ..Default::default() }).collect()
 }
 
 /// Read the catalog and build every table spec and step. `into_existing`: the target
@@ -145,7 +158,7 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
                 )
             }
             _ if creating => Some(column_choices(&conn, info, opts.types, &geometry_columns)),
-            _ => None,
+            _ => Some(convention_choices(&conn, info, opts.types)),
         };
         let existing = if into_existing || opts.data_only {
             let target = opts.target_name(&info.name);

@@ -74,6 +74,35 @@ pub fn shape(text: &str) -> Option<DecimalShape> {
     Some(DecimalShape { integer_digits, significant_scale, display_scale })
 }
 
+/// Do two decimal literals name the same number (`1.50` and `15e-1`)? Compared by
+/// their digits without leading and trailing zeros and the power of ten of the first
+/// digit. False when either is not a decimal literal.
+pub fn same_value(a: &str, b: &str) -> bool {
+    fn digits_and_power(text: &str) -> Option<(bool, Vec<u8>, i64)> {
+        let t = text.trim_matches(|c: char| c.is_ascii_whitespace());
+        let negative = t.starts_with('-');
+        let t = t.trim_start_matches(['-', '+']);
+        let (mantissa, exponent) = match t.find(['e', 'E']) {
+            Some(i) => (&t[..i], t[i + 1..].parse::<i64>().ok()?.clamp(-i64::MAX / 4, i64::MAX / 4)),
+            None => (t, 0),
+        };
+        let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if int_part.is_empty() && frac_part.is_empty() || !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let all: Vec<u8> = int_part.bytes().chain(frac_part.bytes()).collect();
+        let Some(first) = all.iter().position(|&d| d != b'0') else { return Some((false, vec![], 0)) };
+        let last = all.iter().rposition(|&d| d != b'0').expect("a nonzero digit");
+        // power of ten of the first significant digit
+        let power = int_part.len() as i64 - 1 - first as i64 + exponent;
+        Some((negative, all[first..=last].to_vec(), power))
+    }
+    match (digits_and_power(a), digits_and_power(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
 /// (precision, scale) of a numeric typmod; None for an unconstrained numeric.
 pub fn typmod_precision_scale(typmod: i32) -> Option<(i64, i64)> {
     if typmod < 4 {
@@ -122,6 +151,16 @@ mod tests {
 
     fn typmod(p: i32, s: i32) -> i32 {
         ((p << 16) | (s & 0x7ff)) + 4
+    }
+
+    #[test]
+    fn same_value_ignores_spelling_only() {
+        for (a, b) in [("1.50", "15e-1"), ("0.1", "1e-1"), ("100", "1E+2"), ("-0", "0.000"), ("007", "7"), ("1e300", "1.0e300")] {
+            assert!(same_value(a, b), "{a} {b}");
+        }
+        for (a, b) in [("19.999", "20.00"), ("0.1", "0.10000000149011612"), ("-1", "1"), ("x", "x"), ("1e5", "1e6")] {
+            assert!(!same_value(a, b), "{a} {b}");
+        }
     }
 
     #[test]

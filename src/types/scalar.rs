@@ -102,7 +102,9 @@ pub fn parse_float(text: &str) -> Result<f64, ValueError> {
     Ok(v)
 }
 
-/// A double narrowed to real (float4): overflow is an error, as in Postgres.
+/// A double narrowed to real (float4): only when the real has the same shortest
+/// decimal digits (0.1 stays 0.1); 0.123456789 would become 0.12345679, so it is an
+/// error, as are overflow and underflow.
 pub fn narrow_float4(v: f64) -> Result<f32, ValueError> {
     let f = v as f32;
     if f.is_infinite() && v.is_finite() {
@@ -111,7 +113,41 @@ pub fn narrow_float4(v: f64) -> Result<f32, ValueError> {
     if f == 0.0 && v != 0.0 {
         return Err(ValueError::new(ConversionKind::OutOfRange, "underflows real"));
     }
+    if v.is_finite() && !crate::types::decimal::same_value(&format!("{f:e}"), &format!("{v:e}")) {
+        return Err(ValueError::new(
+            ConversionKind::OutOfRange,
+            format!("real (float4) would make it {f:?}: it has more digits than real holds (use double precision)"),
+        ));
+    }
     Ok(f)
+}
+
+/// An INTEGER into double precision: exactly, or an error (beyond 2^53 not every
+/// integer is a double: 9007199254740993 would become ...992).
+pub fn int_to_float(v: i64) -> Result<f64, ValueError> {
+    let f = v as f64;
+    if f as i128 != v as i128 {
+        return Err(ValueError::new(
+            ConversionKind::OutOfRange,
+            format!("double precision would make it {}: it has more digits than a double holds (use bigint or numeric)", f as i128),
+        ));
+    }
+    Ok(f)
+}
+
+/// Text into double precision: only when the double has the same decimal value as the
+/// text (`0.1`, `1.50`, `1e300`), not when digits would be lost
+/// (`3.14159265358979323846`: SQLite itself kept it as text because a REAL would
+/// lose them).
+pub fn text_to_float(text: &str) -> Result<f64, ValueError> {
+    let v = parse_float(text)?;
+    if v.is_finite() && !crate::types::decimal::same_value(text, &format!("{v:e}")) {
+        return Err(ValueError::new(
+            ConversionKind::OutOfRange,
+            format!("double precision would make it {v:?}: it has more digits than a double holds (use numeric)"),
+        ));
+    }
+    Ok(v)
 }
 
 /// Is `text` a decimal literal that Postgres's numeric_in accepts? Checked before
@@ -223,6 +259,23 @@ pub fn is_ascii_without_nul(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn floats_are_exact_or_an_error() {
+        assert_eq!(int_to_float(9_007_199_254_740_992), Ok(9_007_199_254_740_992.0));
+        assert!(int_to_float(9_007_199_254_740_993).is_err());
+        assert!(int_to_float(i64::MAX).is_err(), "2^63 - 1 is no double");
+        assert_eq!(text_to_float("0.1"), Ok(0.1));
+        assert_eq!(text_to_float(" 1.50 "), Ok(1.5));
+        assert_eq!(text_to_float("1e300"), Ok(1e300));
+        assert!(text_to_float("3.14159265358979323846").is_err());
+        assert!(text_to_float("NaN").unwrap().is_nan());
+        assert_eq!(narrow_float4(0.1), Ok(0.1f32));
+        assert_eq!(narrow_float4(16_777_216.0), Ok(16_777_216.0f32));
+        assert!(narrow_float4(0.123456789).is_err());
+        assert!(narrow_float4(16_777_217.0).is_err());
+        assert!(narrow_float4(f64::INFINITY).unwrap().is_infinite());
+    }
 
     #[test]
     fn booleans() {

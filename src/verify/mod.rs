@@ -1,7 +1,9 @@
-//! liteport.verify: row counts and order-independent checksums of every migrated
-//! table, on the SQLite side and on the Postgres side (`function`), over one
-//! canonical row encoding (`canon`, `datum`).
+//! liteport.verify: every migrated table compared with its SQLite source, value by
+//! value, independently of the rules that loaded it (`function`): the SQLite side read
+//! by verify's own parsers (`normal`), the Postgres side from what Postgres stored
+//! (`datum`), both hashed (`canon`).
 
 pub mod canon;
 pub mod datum;
 pub mod function;
+pub mod normal;

@@ -557,7 +557,13 @@ impl Target {
                 Ok(unsafe { uuid_datum(bytes) })
             }
             Target::Json | Target::Jsonb => {
-                unsafe { json_from_text(&cell.text()?, matches!(self, Target::Jsonb), protect) }
+                let binary = matches!(self, Target::Jsonb);
+                if cell.is_blob() {
+                    if let Some(text) = crate::sqlite::jsonb::to_json_text(cell.raw_bytes()) {
+                        return unsafe { json_from_text(&text, binary, protect) };
+                    }
+                }
+                unsafe { json_from_text(&cell.text()?, binary, protect) }
             }
             Target::ByInputFunction { finfo, typioparam, typmod } => {
                 if cell.is_blob() {

@@ -81,6 +81,9 @@ pub unsafe extern "C-unwind" fn import_foreign_schema(
                 ),
                 _ => None,
             };
+            // types 'text' must read every value: a column holding blobs, or text that
+            // is not UTF-8 or holds NUL, is bytea instead (the same survey migrate uses).
+            let raw_holds = if mode == TypesMode::Text { raw_survey(&conn, &rel, &columns) } else { vec![] };
             let core_data = conn.writer() == Some(crate::sqlite::writer::Writer::CoreData);
             let import_columns: Vec<ImportColumn> = columns
                 .iter()
@@ -88,7 +91,11 @@ pub unsafe extern "C-unwind" fn import_foreign_schema(
                 .map(|(i, c)| {
                     let (pg_type, options) = match (&suggestions, mode) {
                         (Some(s), _) => (s[i].pg_type.clone(), s[i].options.clone()),
-                        (None, TypesMode::Text) => (raw_type_for(&c.declared_type), vec![]),
+                        (None, TypesMode::Text) => {
+                            let base = raw_type_for(&c.declared_type);
+                            let held = raw_holds.iter().find(|(n, _)| n == &c.name).map(|(_, h)| h.clone()).unwrap_or_default();
+                            (crate::profile::survey::choose(&c.name, &c.declared_type, &base, mode, Default::default(), &held).pg_type, vec![])
+                        }
                         _ if typeless_is_text && c.declared_type.trim().is_empty() => ("text".into(), vec![]),
                         // Core Data stores a TIMESTAMP as seconds since 2001-01-01.
                         _ if core_data && c.declared_type.trim().eq_ignore_ascii_case("TIMESTAMP") => {
@@ -105,4 +112,16 @@ pub unsafe extern "C-unwind" fn import_foreign_schema(
         }
         commands
     }
+}
+
+/// What the text-typed columns of `rel` hold that text cannot (types 'text').
+fn raw_survey(conn: &crate::sqlite::connection::SqliteConnection, rel: &schema::Relation, columns: &[schema::Column]) -> Vec<(String, crate::profile::survey::Holds)> {
+    use crate::profile::survey::{needs, survey};
+    let wanted: Vec<(String, crate::profile::survey::Needs)> =
+        columns.iter().map(|c| (c.name.clone(), needs(&c.declared_type, TypesMode::Text, Default::default()))).filter(|(_, n)| n.any()).collect();
+    if wanted.is_empty() {
+        return vec![];
+    }
+    let holds = survey(conn.db(), &rel.name, &wanted, None).map_err(|e| conn.sqlite_error(&format!("surveying \"{}\"", rel.name), &e)).or_report();
+    wanted.into_iter().map(|(n, _)| n).zip(holds).collect()
 }

@@ -203,7 +203,7 @@ pub fn table_spec(
         }
         for check in &info.checks {
             let label = check.name.clone().unwrap_or_else(|| render(&check.expr));
-            let enforced = crate::migrate::survey::json_valid_check(&check.expr).or_else(|| crate::migrate::survey::zero_one_check(&check.expr));
+            let enforced = crate::profile::survey::json_valid_check(&check.expr).or_else(|| crate::profile::survey::zero_one_check(&check.expr));
             if enforced.is_some_and(|c| checked_by_type.iter().any(|t| t.eq_ignore_ascii_case(&c))) {
                 constraints.push(Constraint { kind: "check", name: label, sql: None, note: Some(format!("CHECK ({}) is enforced by the column's type", render(&check.expr))) });
                 continue;

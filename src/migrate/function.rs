@@ -76,7 +76,7 @@ fn geopackage_geometry_columns(conn: &SqliteConnection) -> Vec<(String, String)>
 /// what the column holds (survey) so that every value fits exactly, and by the
 /// conventions of the program that wrote the file.
 fn column_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode, geometry_columns: &[(String, String)]) -> Vec<ddl::ColumnChoice> {
-    use super::survey::{choose, json_valid_check, needs, zero_one_check, Hints};
+    use crate::profile::survey::{choose, json_valid_check, needs, zero_one_check, Hints};
     let writer = conn.writer();
     let hints: Vec<Hints> = info
         .columns
@@ -90,13 +90,13 @@ fn column_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode, ge
             }
         })
         .collect();
-    let wanted: Vec<(String, super::survey::Needs)> = info.columns.iter().zip(&hints).map(|(c, h)| (c.column.name.clone(), needs(&c.column.declared_type, mode, *h))).collect();
-    let surveyed: Vec<(String, super::survey::Needs)> = wanted.iter().filter(|(_, n)| n.any()).cloned().collect();
+    let wanted: Vec<(String, crate::profile::survey::Needs)> = info.columns.iter().zip(&hints).map(|(c, h)| (c.column.name.clone(), needs(&c.column.declared_type, mode, *h))).collect();
+    let surveyed: Vec<(String, crate::profile::survey::Needs)> = wanted.iter().filter(|(_, n)| n.any()).cloned().collect();
     let rowid = info.rowid_alias_column().map(|c| format!("\"{}\"", c.column.name.replace('"', "\"\""))).or_else(|| (info.kind == crate::sqlite::schema::RelationKind::Table).then(|| "rowid".into()));
     let holds = if surveyed.is_empty() {
         vec![]
     } else {
-        super::survey::survey(conn.db(), &info.name, &surveyed, rowid.as_deref()).map_err(|e| conn.sqlite_error(&format!("surveying \"{}\"", info.name), &e)).or_report()
+        crate::profile::survey::survey(conn.db(), &info.name, &surveyed, rowid.as_deref()).map_err(|e| conn.sqlite_error(&format!("surveying \"{}\"", info.name), &e)).or_report()
     };
     info.columns
         .iter()

@@ -7,6 +7,5 @@ pub mod expr;
 pub mod options;
 pub mod plan;
 pub mod rejects;
-pub mod survey;
 pub mod function;
 pub mod names;

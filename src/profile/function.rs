@@ -160,7 +160,7 @@ fn profile(server: &str, table_name: default!(Option<&str>, "NULL")) -> TableIte
                     share(s.julian_days, nn),
                     share(s.uuid_texts, nn),
                     share(s.uuid_blobs, nn),
-                    share(s.json_texts, nn),
+                    share(s.json_texts + s.jsonb_blobs, nn),
                     p.suggestion.pg_type.clone(),
                     options_text(&p.suggestion.options),
                     p.suggestion.reason.clone(),

@@ -56,6 +56,9 @@ pub fn infer(declared: &str, typeless_is_text: bool, s: &ColumnStats) -> Suggest
         return suggest("bytea", format!("{} not valid UTF-8 or holding NUL bytes: only bytea keeps them", plural(s.invalid_texts, "text is", "texts are")));
     }
     if s.blobs > 0 {
+        if declared_pg == "jsonb" && s.jsonb_blobs == s.blobs && s.json_texts + s.jsonb_blobs == non_null {
+            return suggest("jsonb", "declared JSON and every value is JSON (text, or SQLite's binary JSONB)");
+        }
         if s.blobs == non_null && s.uuid_blobs == s.blobs && declared_pg == "uuid" {
             return suggest("uuid", "every value is a 16-byte UUID blob");
         }

@@ -5,3 +5,4 @@
 pub mod function;
 pub mod infer;
 pub mod stats;
+pub mod survey;

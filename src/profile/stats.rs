@@ -78,6 +78,8 @@ pub struct ColumnStats {
     pub uuid_texts: i64,
     pub uuid_blobs: i64,
     pub json_texts: i64,
+    /// Blobs in SQLite's binary JSON format (jsonb(), SQLite 3.45+).
+    pub jsonb_blobs: i64,
 }
 
 impl ColumnStats {
@@ -183,6 +185,9 @@ impl ColumnStats {
                 self.max_blob_length = Some(self.max_blob_length.map_or(len, |m| m.max(len)));
                 if bytes.len() == 16 {
                     self.uuid_blobs += 1;
+                }
+                if crate::sqlite::jsonb::to_json_text(bytes).is_some() {
+                    self.jsonb_blobs += 1;
                 }
             }
         }

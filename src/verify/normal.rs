@@ -455,6 +455,15 @@ fn moment(v: Stored, rule: EpochRule) -> Result<(i64, bool), Unreadable> {
     }
 }
 
+/// A JSONB blob as the JSON text SQLite's own json() gives it (SQLite's decoder, the
+/// documented meaning of such a blob).
+fn jsonb_text(v: Stored) -> Option<String> {
+    match v {
+        Stored::Blob(b) => crate::sqlite::jsonb::to_json_text(b),
+        _ => None,
+    }
+}
+
 /// Read one stored value into the canonical form of `domain`. `empty_as_null`: the
 /// column option of that name (an empty TEXT is NULL).
 pub fn read(domain: &Domain, v: Stored, empty_as_null: bool) -> Result<Canon, Unreadable> {
@@ -492,6 +501,9 @@ pub fn read(domain: &Domain, v: Stored, empty_as_null: bool) -> Result<Canon, Un
         }
         Domain::Bytes => value(tagged(tag::BYTES, &rendered(v)?)),
         Domain::Json => {
+            if let Some(text) = jsonb_text(v) {
+                return value(tagged(tag::TEXT, text.as_bytes()));
+            }
             let bytes = rendered(v)?;
             value(tagged(tag::TEXT, text_of(&bytes)?.as_bytes()))
         }
@@ -573,6 +585,7 @@ pub fn read(domain: &Domain, v: Stored, empty_as_null: bool) -> Result<Canon, Un
             value(interval(0, total.div_euclid(USECS_PER_DAY) as i32, total.rem_euclid(USECS_PER_DAY)))
         }
         Domain::Input => match v {
+            Stored::Blob(_) if jsonb_text(v).is_some() => Ok(Canon::Input(jsonb_text(v).expect("checked"))),
             Stored::Blob(_) => Err(Unreadable("a blob for an input function")),
             other => Ok(Canon::Input(text_of(&rendered(other)?)?.to_string())),
         },

@@ -75,7 +75,7 @@ pub fn survey(db: &Connection, table: &str, columns: &[(String, Needs)], rowid: 
             exprs.push((i, "zero_one", format!("sum({c} IS NOT NULL AND ({c} NOT IN (0, 1) OR typeof({c}) NOT IN ('integer', 'real')))")));
         }
         if needs.json {
-            exprs.push((i, "json", format!("sum({c} IS NOT NULL AND (typeof({c}) <> 'text' OR NOT json_valid({c})))")));
+            exprs.push((i, "json", format!("sum({c} IS NOT NULL AND NOT ((typeof({c}) = 'text' AND json_valid({c})) OR (typeof({c}) = 'blob' AND json_valid({c}, 8))))")));
         }
         if needs.raw {
             exprs.push((i, "blobs", format!("sum(typeof({c}) = 'blob')")));

@@ -196,6 +196,12 @@ impl LiteportError {
             ),
             LiteportError::Locked { .. } => Some("Raise the server's busy_timeout_ms option, or retry when the application's write has finished.".into()),
             LiteportError::OutOfMemory { .. } => Some("A superuser can raise liteport.sqlite_memory_limit; sorting in a SQLite view (ORDER BY) is the usual cause.".into()),
+            LiteportError::Conversion { server, kind, .. } if *kind != ConversionKind::TooLarge => Some(format!(
+                "SQLite does not enforce declared types: SELECT * FROM liteport.profile({}) shows what the column holds. \
+                 IMPORT FOREIGN SCHEMA ... OPTIONS (types 'inferred') chooses types that hold every stored value (types 'text' reads every value as stored); \
+                 in liteport.migrate, {{\"on_error\": \"reject\"}} files such rows in liteport.rejects instead of stopping.",
+                crate::fdw::import_sql::pg_literal(server)
+            )),
             LiteportError::UnsupportedType { .. } => {
                 Some("Declare the column as text or bytea and convert it in SQL.".into())
             }

@@ -63,8 +63,12 @@ hardening_passed=$(suite_count "$logs/hardening.log")
 orm_passed=0
 
 echo "==> pushdown differential fuzzer, CI seeds (tests/pushdown_fuzz.py) on 15"
-"$venv/bin/python" tests/pushdown_fuzz.py --host "$dir" --port "$port" --ci --quiet | tee "$logs/fuzz.log"
+"$venv/bin/python" tests/pushdown_fuzz.py --host "$dir" --port "$port" --ci --quiet --save-files /tmp/liteport-fuzz-files | tee "$logs/fuzz.log"
 fuzz_passed=1
+
+echo "==> every SQLite file we have, migrated and verified in each types mode (tests/migrate_all.sh) on 15"
+tests/migrate_all.sh "$dir" "$port" ../shared/data /tmp/liteport-orm /tmp/liteport-fuzz-files | tee "$logs/migrate_all.log"
+migrate_all_passed=$(suite_count "$logs/migrate_all.log")
 cluster_stop "$dir"
 
 echo "==> damaged files (tests/corruption.py, its own cluster) on 15"
@@ -105,6 +109,6 @@ echo "==> postgresql-15-liteport .deb: dpkg -i on this machine (the development 
 tests/deb.sh "$packages/postgresql-15-liteport_${version}_amd64.deb" / 5499 | tee "$logs/deb15.log"
 package_passed=$((package_passed + $(suite_count "$logs/deb18.log") + $(suite_count "$logs/deb15.log")))
 
-total=$((cargo_passed + cargo18_passed + regress_passed + regress18_passed + e2e_passed + hardening_passed + orm_passed + fuzz_passed + corruption_passed + dump_passed + upgrade_passed + package_passed))
-echo "cargo: $cargo_passed (15) + $cargo18_passed (18), regress: $regress_passed (15) + $regress18_passed (18), e2e: $e2e_passed, hardening: $hardening_passed, ORMs: $orm_passed, fuzzer: $fuzz_passed, corruption: $corruption_passed (15), dump/restore: $dump_passed, upgrade: $upgrade_passed, packages: $package_passed"
+total=$((cargo_passed + cargo18_passed + regress_passed + regress18_passed + e2e_passed + hardening_passed + orm_passed + fuzz_passed + migrate_all_passed + corruption_passed + dump_passed + upgrade_passed + package_passed))
+echo "cargo: $cargo_passed (15) + $cargo18_passed (18), regress: $regress_passed (15) + $regress18_passed (18), e2e: $e2e_passed, hardening: $hardening_passed, ORMs: $orm_passed, fuzzer: $fuzz_passed, migrate+verify of every file: $migrate_all_passed, corruption: $corruption_passed (15), dump/restore: $dump_passed, upgrade: $upgrade_passed, packages: $package_passed"
 echo "all: $total passed, 0 failed"

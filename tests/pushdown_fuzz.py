@@ -1355,7 +1355,8 @@ class Outcome:
             return
         if q.join:
             col = next((c for c in ft.cols if c.name == q.join['col']), None)
-            if col is not None:
+            # only a text join equality can be the comparison without a collation
+            if col is not None and col.cat == 'text':
                 # the query's own constant equalities on that column (`= 'A'`, `IN ('A')`)
                 # are bound as ?n too: a bug only if there are more than those
                 # (per SQLite statement: a scalar subquery used twice is scanned twice)
@@ -2304,6 +2305,7 @@ def main(argv=None):
     ap.add_argument('--pg-bin', help='bin directory of a PostgreSQL 15 with liteport installed: run throwaway clusters')
     ap.add_argument('--separate-clusters', action='store_true', help='with --pg-bin: one initdb per flavour (C.UTF-8, C, ICU) instead of one cluster with three databases')
     ap.add_argument('--keep', action='store_true', help='keep the work directory, clusters data and the fuzz schemas')
+    ap.add_argument('--save-files', metavar='DIR', help='copy the generated SQLite files (seedN.db) into DIR (as fixtures for other tests)')
     ap.add_argument('--ci', action='store_true', help='fixed small run: seeds 1-3, 800 queries each, bounded shrinking')
     ap.add_argument('--max-shrinks', type=int, default=40, help='differences to shrink (others are counted under a shrunk one or printed unshrunk)')
     ap.add_argument('--shrink-budget', type=int, default=400, help='re-runs allowed per shrink')
@@ -2384,6 +2386,11 @@ def main(argv=None):
                 out('\n' + e['script'])
         return 1 if findings.total else 0
     finally:
+        if args.save_files:
+            os.makedirs(args.save_files, exist_ok=True)
+            for f in os.listdir(workdir):
+                if f.endswith('.db'):
+                    shutil.copy(os.path.join(workdir, f), os.path.join(args.save_files, f))
         for cl in clusters:
             if not args.keep:
                 cl.stop()

@@ -10,12 +10,23 @@ CREATE SCHEMA store;
 SELECT step, kind, object, note FROM liteport.plan('store', 'store');
 SELECT sql FROM liteport.plan('store', 'store') WHERE kind IN ('create table', 'restart identity', 'index', 'unique', 'check', 'foreign key') AND sql NOT LIKE '--%';
 SELECT count(*) AS tables_created_by_plan FROM pg_tables WHERE schemaname = 'store';
--- 2. By default a value that does not convert fails the whole migration, naming it.
+-- 2. By default every column gets a type that holds what it stores: 'n/a' in an
+-- INTEGER column makes it text, and the status says so (the plan above too).
 SET client_min_messages = warning;  -- the per-table NOTICEs carry timings
-SELECT * FROM liteport.migrate('store', 'store');
+BEGIN;
+SELECT table_name, rows_copied, status FROM liteport.migrate('store', 'store') WHERE table_name = 'readings';
+SELECT format_type(atttypid, atttypmod) AS readings_value FROM pg_attribute WHERE attrelid = 'store.readings'::regclass AND attname = 'value';
+ROLLBACK;
+-- Into a table whose type cannot hold it, a value that does not convert fails the
+-- whole migration, naming it (and leaves nothing behind).
+CREATE SCHEMA store_strict;
+CREATE TABLE store_strict.readings (id bigint PRIMARY KEY, value bigint);
+SELECT * FROM liteport.migrate('store', 'store_strict', '{"data_only": true, "tables": ["readings"]}');
 \echo :LAST_ERROR_SQLSTATE
-SELECT count(*) AS tables_after_failed_migration FROM pg_tables WHERE schemaname = 'store';
--- 3. on_error 'reject': the row is skipped, kept verbatim, and counted.
+SELECT count(*) AS rows_after_failed_migration FROM store_strict.readings;
+DROP SCHEMA store_strict CASCADE;
+-- 3. on_error 'reject': the declared type is kept; the row is skipped, kept verbatim,
+-- and counted.
 SELECT table_name, rows_copied, rows_rejected, status FROM liteport.migrate('store', 'store', '{"on_error": "reject"}');
 RESET client_min_messages;
 SELECT server, source_table, target, rowid, column_name, sqlstate, "row" FROM liteport.rejects;

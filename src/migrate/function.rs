@@ -75,7 +75,9 @@ fn geopackage_geometry_columns(conn: &SqliteConnection) -> Vec<(String, String)>
 /// Each column's type for a new target table: the declaration's mapping, refined by
 /// what the column holds (survey) so that every value fits exactly, and by the
 /// conventions of the program that wrote the file.
-fn column_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode, geometry_columns: &[(String, String)]) -> Vec<ddl::ColumnChoice> {
+/// `keep_declared`: on_error 'reject' — a value the declared type does not read is
+/// rejected rather than widening the column's type.
+fn column_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode, geometry_columns: &[(String, String)], keep_declared: bool) -> Vec<ddl::ColumnChoice> {
     use crate::profile::survey::{choose, json_valid_check, needs, zero_one_check, Hints};
     let writer = conn.writer();
     let hints: Vec<Hints> = info
@@ -105,6 +107,10 @@ fn column_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode, ge
             let declared = &c.column.declared_type;
             let base = if mode == TypesMode::Text { crate::types::declared::raw_type_for(declared) } else { crate::types::declared::postgres_type_for(declared) };
             let held = surveyed.iter().position(|(n, _)| n == &c.column.name).map(|k| holds[k].clone()).unwrap_or_default();
+            let mut held = held;
+            if keep_declared {
+                held.unreadable = 0;
+            }
             let choice = choose(&c.column.name, declared, &base, mode, *h, &held);
             let options = convention_options(writer, declared, mode);
             ddl::ColumnChoice { pg_type: choice.pg_type, options, note: choice.note, replaces_check: choice.replaces_check }
@@ -157,7 +163,7 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
                         .collect(),
                 )
             }
-            _ if creating => Some(column_choices(&conn, info, opts.types, &geometry_columns)),
+            _ if creating => Some(column_choices(&conn, info, opts.types, &geometry_columns, opts.on_error == OnError::Reject)),
             _ => Some(convention_choices(&conn, info, opts.types)),
         };
         let existing = if into_existing || opts.data_only {

@@ -25,6 +25,96 @@ pub struct Needs {
     pub decimal: bool,
     /// Blobs, and text that is not UTF-8 or holds NUL (types 'text').
     pub raw: bool,
+    /// Whether every value converts to the declaration's mapping, which reads it as
+    /// this (None: bytea, which reads everything).
+    pub read_as: Option<ReadAs>,
+}
+
+/// What the declaration's plain mapping must read every value as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadAs {
+    Integer,
+    Float,
+    Numeric,
+    Bool,
+    Date,
+    Timestamp,
+    Time,
+    Uuid,
+    Json,
+    Text,
+}
+
+impl ReadAs {
+    /// For a Postgres type of the declared mapping (`postgres_type_for`).
+    pub fn for_type(pg_type: &str) -> Option<ReadAs> {
+        Some(match pg_type {
+            "bigint" | "integer" | "smallint" => ReadAs::Integer,
+            "double precision" | "real" => ReadAs::Float,
+            t if t.starts_with("numeric") => ReadAs::Numeric,
+            "boolean" => ReadAs::Bool,
+            "date" => ReadAs::Date,
+            "timestamp" | "timestamptz" => ReadAs::Timestamp,
+            "time" => ReadAs::Time,
+            "uuid" => ReadAs::Uuid,
+            "jsonb" | "json" => ReadAs::Json,
+            "text" => ReadAs::Text,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            ReadAs::Integer => "integers",
+            ReadAs::Float => "numbers",
+            ReadAs::Numeric => "decimal numbers",
+            ReadAs::Bool => "booleans",
+            ReadAs::Date => "dates",
+            ReadAs::Timestamp => "timestamps",
+            ReadAs::Time => "times of day",
+            ReadAs::Uuid => "UUIDs",
+            ReadAs::Json => "JSON",
+            ReadAs::Text => "UTF-8 text",
+        }
+    }
+
+    /// Does the load's conversion read this stored value (by the same parsing rules)?
+    fn reads(self, value: ValueRef) -> bool {
+        use crate::types::{datetime, scalar};
+        let text = |b: &[u8]| scalar::check_text(b).ok().map(str::to_string);
+        match (self, value) {
+            (_, ValueRef::Null) => true,
+            (ReadAs::Text, ValueRef::Text(b) | ValueRef::Blob(b)) => text(b).is_some(),
+            (ReadAs::Text, _) => true,
+            (ReadAs::Integer, ValueRef::Integer(_)) => true,
+            (ReadAs::Integer, ValueRef::Real(r)) => scalar::real_to_int(r).is_ok(),
+            (ReadAs::Integer, ValueRef::Text(b)) => text(b).is_some_and(|t| scalar::parse_int(&t).is_ok()),
+            (ReadAs::Float, ValueRef::Integer(i)) => scalar::int_to_float(i).is_ok(),
+            (ReadAs::Float, ValueRef::Real(_)) => true,
+            (ReadAs::Float, ValueRef::Text(b)) => text(b).is_some_and(|t| scalar::text_to_float(&t).is_ok()),
+            (ReadAs::Numeric, ValueRef::Integer(_)) => true,
+            (ReadAs::Numeric, ValueRef::Real(r)) => r.is_finite(),
+            (ReadAs::Numeric, ValueRef::Text(b)) => text(b).is_some_and(|t| decimal::shape(&t).is_some()),
+            (ReadAs::Bool, ValueRef::Integer(i)) => i == 0 || i == 1,
+            (ReadAs::Bool, ValueRef::Real(r)) => r == 0.0 || r == 1.0,
+            (ReadAs::Bool, ValueRef::Text(b)) => text(b).is_some_and(|t| scalar::parse_bool(&t).is_ok()),
+            (ReadAs::Date, ValueRef::Text(b)) => text(b).is_some_and(|t| datetime::parse_date(&t).is_ok()),
+            (ReadAs::Date, ValueRef::Integer(i)) => datetime::epoch_int_to_usecs(i, datetime::EpochUnit::Auto).and_then(datetime::usecs_to_date).is_ok(),
+            (ReadAs::Date, ValueRef::Real(r)) => datetime::epoch_real_to_usecs(r, datetime::EpochUnit::Auto).and_then(datetime::usecs_to_date).is_ok(),
+            (ReadAs::Timestamp, ValueRef::Text(b)) => {
+                text(b).is_some_and(|t| datetime::parse_timestamp(&t).is_ok_and(|ts| datetime::check_timestamp_range(ts.utc_usecs().unwrap_or(ts.local_usecs)).is_ok()))
+            }
+            (ReadAs::Timestamp, ValueRef::Integer(i)) => datetime::epoch_int_to_usecs(i, datetime::EpochUnit::Auto).is_ok(),
+            (ReadAs::Timestamp, ValueRef::Real(r)) => datetime::epoch_real_to_usecs(r, datetime::EpochUnit::Auto).is_ok(),
+            (ReadAs::Time, ValueRef::Text(b)) => text(b).is_some_and(|t| datetime::parse_time(&t).is_ok()),
+            (ReadAs::Uuid, ValueRef::Text(b)) => text(b).is_some_and(|t| scalar::parse_uuid_text(&t).is_ok()),
+            (ReadAs::Uuid, ValueRef::Blob(b)) => b.len() == 16,
+            (ReadAs::Json, ValueRef::Integer(_) | ValueRef::Real(_)) => true,
+            (ReadAs::Json, ValueRef::Text(b)) => text(b).is_some_and(|t| crate::profile::stats::is_json(&t)),
+            (ReadAs::Json, ValueRef::Blob(b)) => crate::sqlite::jsonb::to_json_text(b).is_some() || text(b).is_some_and(|t| crate::profile::stats::is_json(&t)),
+            _ => false,
+        }
+    }
 }
 
 impl Needs {
@@ -50,6 +140,13 @@ pub struct Holds {
     pub not_decimal: i64,
     pub blobs: i64,
     pub not_text: i64,
+    /// Values the declaration's mapping does not read (`Needs::read_as`), the first
+    /// one's row and value, and how many of those are numbers or text.
+    pub unreadable: i64,
+    pub unreadable_example: Option<(i64, String)>,
+    pub unreadable_numbers: i64,
+    /// Values text cannot hold (blobs or text that are not UTF-8, or hold NUL).
+    pub not_text_like: i64,
 }
 
 fn ident(name: &str) -> String {
@@ -101,7 +198,7 @@ pub fn survey(db: &Connection, table: &str, columns: &[(String, Needs)], rowid: 
         })?;
     }
     // 2. One pass in Rust for digits and encodings.
-    let rust: Vec<usize> = columns.iter().enumerate().filter(|(_, (_, n))| n.decimal || n.raw).map(|(i, _)| i).collect();
+    let rust: Vec<usize> = columns.iter().enumerate().filter(|(_, (_, n))| n.decimal || n.raw || n.read_as.is_some()).map(|(i, _)| i).collect();
     if !rust.is_empty() {
         let names: Vec<String> = rust.iter().map(|&i| ident(&columns[i].0)).collect();
         let key = rowid.map(str::to_string).unwrap_or_else(|| "NULL".into());
@@ -116,6 +213,26 @@ pub fn survey(db: &Connection, table: &str, columns: &[(String, Needs)], rowid: 
                 let value = row.get_ref(k + 1)?;
                 let needs = columns[i].1;
                 let h = &mut out[i];
+                if let Some(read_as) = needs.read_as {
+                    if let ValueRef::Text(t) | ValueRef::Blob(t) = value {
+                        if crate::types::scalar::check_text(t).is_err() {
+                            h.not_text_like += 1;
+                        }
+                    }
+                    if !read_as.reads(value) {
+                        h.unreadable += 1;
+                        if h.unreadable_example.is_none() {
+                            h.unreadable_example = Some((at, describe(value)));
+                        }
+                        let number = match value {
+                            ValueRef::Integer(_) => true,
+                            ValueRef::Real(r) => r.is_finite(),
+                            ValueRef::Text(t) => std::str::from_utf8(t).is_ok_and(|t| decimal::shape(t).is_some()),
+                            _ => false,
+                        };
+                        h.unreadable_numbers += number as i64;
+                    }
+                }
                 if needs.raw {
                     if let ValueRef::Text(t) = value {
                         if std::str::from_utf8(t).is_err() || t.contains(&0) {
@@ -147,6 +264,18 @@ pub fn survey(db: &Connection, table: &str, columns: &[(String, Needs)], rowid: 
         }
     }
     Ok(out)
+}
+
+/// A stored value for a note.
+fn describe(value: ValueRef) -> String {
+    let short = |s: String| if s.chars().count() > 40 { format!("{}...", s.chars().take(37).collect::<String>()) } else { s };
+    match value {
+        ValueRef::Null => "NULL".into(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(r) => format!("{r:?}"),
+        ValueRef::Text(t) => format!("'{}'", short(String::from_utf8_lossy(t).into_owned())),
+        ValueRef::Blob(b) => format!("x'{}'", short(b.iter().map(|x| format!("{x:02x}")).collect())),
+    }
 }
 
 /// A column's type for a new target table, from its declaration and what it holds.
@@ -228,6 +357,7 @@ pub fn needs(declared: &str, mode: crate::types::declared::TypesMode, hints: Hin
         json: hints.json_check,
         decimal: matches!(base.as_str(), "DECIMAL" | "NUMERIC") && width.is_some(),
         raw: false,
+        read_as: ReadAs::for_type(&crate::types::declared::postgres_type_for(declared)),
     }
 }
 
@@ -245,6 +375,23 @@ pub fn choose(column: &str, declared: &str, base: &str, mode: crate::types::decl
     }
     if hints.geometry {
         return noted("bytea", "GeoPackage geometry: the blobs as they are (bytea)".into());
+    }
+    // Values the declaration's type cannot read: a type that holds them all, so that
+    // the default migration never fails on what SQLite let the application store.
+    if holds.unreadable > 0 {
+        let (at, example) = holds.unreadable_example.clone().unwrap_or_default();
+        let read_as = needs(declared, mode, hints).read_as;
+        // numeric holds every integer and finite double exactly; text every number and text
+        let fallback = match read_as {
+            Some(ReadAs::Integer) if holds.unreadable_numbers == holds.unreadable => "numeric",
+            _ if holds.not_text_like == 0 => "text",
+            _ => "bytea",
+        };
+        let what = read_as.map_or("values of its type", ReadAs::name);
+        return noted(
+            fallback,
+            format!("declared {declared}, holds {} value(s) that are not {what} (e.g. row {at}: {example}; SQLite does not enforce declared types): {fallback}, which holds every value as stored", holds.unreadable),
+        );
     }
     let (name, width) = base_and_width(declared);
     let fits = |lo: i64, hi: i64| holds.non_integers == 0 && holds.min_integer.is_none_or(|v| v >= lo) && holds.max_integer.is_none_or(|v| v <= hi);

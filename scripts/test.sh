@@ -60,7 +60,9 @@ echo "==> hostile conditions (tests/hardening.sh) on 15"
 tests/hardening.sh "$dir" "$port" | tee "$logs/hardening.log"
 hardening_passed=$(suite_count "$logs/hardening.log")
 
-orm_passed=0
+echo "==> real ORMs: Django, SQLAlchemy, peewee, Sequelize, Knex (tests/orm/run.sh) on 15"
+tests/orm/run.sh --host "$dir" --port "$port" | tee "$logs/orm.log"
+orm_passed=$(suite_count "$logs/orm.log")
 
 echo "==> pushdown differential fuzzer, CI seeds (tests/pushdown_fuzz.py) on 15"
 "$venv/bin/python" tests/pushdown_fuzz.py --host "$dir" --port "$port" --ci --quiet --save-files /tmp/liteport-fuzz-files | tee "$logs/fuzz.log"

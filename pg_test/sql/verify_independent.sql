@@ -75,6 +75,29 @@ ALTER TABLE narrow.m ALTER COLUMN temp TYPE double precision, ALTER COLUMN at TY
 SELECT table_name, rows_copied FROM liteport.migrate('vi', 'narrow', '{"data_only": true, "tables": ["m"]}');
 \echo :LAST_ERROR_SQLSTATE
 
+-- Django's DecimalField (declared `decimal`): Django shows a stored REAL to 15
+-- significant digits, rounded to the field's decimal_places with ties to even; into
+-- the numeric(10,2) Django made, liteport stores exactly that, and verify checks it.
+\! sqlite3 /tmp/liteport_regress/vi.db "CREATE TABLE dj(id INTEGER PRIMARY KEY, price decimal); INSERT INTO dj VALUES (1, 19.999), (2, 19.985), (3, 0.125), (4, 0.135), (5, 7);"
+CREATE TABLE good.dj (id bigint PRIMARY KEY, price numeric(10,2));
+SELECT table_name, rows_copied FROM liteport.migrate('vi', 'good', '{"data_only": true, "tables": ["dj"]}');
+SELECT id, price FROM good.dj ORDER BY id;
+SELECT table_name, matches, note FROM liteport.verify('vi', 'good', '{"tables": ["dj"]}');
+-- Rounded half up instead (19.985 -> 19.99): verify sees it.
+UPDATE good.dj SET price = 19.99 WHERE id = 2;
+SELECT table_name, matches, note FROM liteport.verify('vi', 'good', '{"tables": ["dj"]}');
+-- Outside Django's conventions a value the target would round is an error, unless the
+-- call says how to round it.
+CREATE TABLE narrow.dj2 (id bigint PRIMARY KEY, amount numeric(10,2));
+\! sqlite3 /tmp/liteport_regress/vi_plain.db "CREATE TABLE dj2(id INTEGER PRIMARY KEY, amount DECIMAL(10,2)); INSERT INTO dj2 VALUES (1, 19.985), (2, -0.005);"
+CREATE SERVER vi_plain FOREIGN DATA WRAPPER liteport OPTIONS (database '/tmp/liteport_regress/vi_plain.db');
+SELECT table_name, rows_copied FROM liteport.migrate('vi_plain', 'narrow', '{"data_only": true}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT table_name, rows_copied, status FROM liteport.migrate('vi_plain', 'narrow', '{"data_only": true, "numeric_rounding": "half_up"}');
+SELECT id, amount FROM narrow.dj2 ORDER BY id;
+SELECT table_name, matches FROM liteport.verify('vi_plain', 'narrow', '{"numeric_rounding": "half_up"}');
+SELECT table_name, matches, note FROM liteport.verify('vi_plain', 'narrow', '{"numeric_rounding": "half_even"}');
+
 -- 5. Core Data: seconds since 2001 read as unix seconds (31 years early).
 \! sqlite3 /tmp/liteport_regress/vi_cd.db "CREATE TABLE Z_METADATA(Z_VERSION INTEGER PRIMARY KEY, Z_UUID VARCHAR(255), Z_PLIST BLOB); CREATE TABLE Z_PRIMARYKEY(Z_ENT INTEGER PRIMARY KEY, Z_NAME VARCHAR, Z_SUPER INTEGER, Z_MAX INTEGER); CREATE TABLE ZEVENT(Z_PK INTEGER PRIMARY KEY, ZTITLE VARCHAR, ZDATE TIMESTAMP); INSERT INTO ZEVENT VALUES (1, 'launch', 733622400.5), (2, 'epoch', 0);"
 CREATE SERVER vi_cd FOREIGN DATA WRAPPER liteport OPTIONS (database '/tmp/liteport_regress/vi_cd.db');
@@ -109,4 +132,4 @@ SELECT table_name, source_rows, target_rows, matches, note FROM liteport.verify(
 
 RESET client_min_messages;
 DROP SCHEMA good, vi_raw, wrong, narrow, cd, cd_raw, logs CASCADE;
-DROP SERVER vi, vi_cd, vi_log CASCADE;
+DROP SERVER vi, vi_cd, vi_log, vi_plain CASCADE;

@@ -20,7 +20,8 @@ pub enum Target {
     Int { bits: u32 },
     Float4,
     Float8,
-    Numeric { typmod: i32 },
+    /// `rounding`, `float_digits`: the column options of those names.
+    Numeric { typmod: i32, rounding: Option<crate::types::decimal::Rounding>, float_digits: Option<u32> },
     Text,
     Varchar { max_chars: Option<usize> },
     Bpchar { len: Option<usize> },
@@ -73,7 +74,7 @@ impl Target {
             Ok(INT8OID) => Target::Int { bits: 64 },
             Ok(FLOAT4OID) => Target::Float4,
             Ok(FLOAT8OID) => Target::Float8,
-            Ok(NUMERICOID) => Target::Numeric { typmod },
+            Ok(NUMERICOID) => Target::Numeric { typmod, rounding: conversion.numeric_rounding, float_digits: conversion.float_digits },
             Ok(TEXTOID) => Target::Text,
             Ok(VARCHAROID) => Target::Varchar { max_chars: varchar_len() },
             Ok(BPCHAROID) => Target::Bpchar { len: varchar_len() },
@@ -454,8 +455,8 @@ impl Target {
                     _ => v.into_datum().unwrap(),
                 })
             }
-            Target::Numeric { typmod } => {
-                let typmod = *typmod;
+            Target::Numeric { typmod, rounding, float_digits } => {
+                let (typmod, rounding, float_digits) = (*typmod, *rounding, *float_digits);
                 let literal: Cow<str> = match class {
                     ffi::SQLITE_INTEGER => Cow::Owned(cell.integer().to_string()),
                     ffi::SQLITE_FLOAT => {
@@ -463,12 +464,23 @@ impl Target {
                         if !v.is_finite() {
                             return Err(ValueError::new(ConversionKind::OutOfRange, "Infinity and NaN are not stored into numeric (read the column as double precision)"));
                         }
-                        // The shortest decimal that reads back to the same double: every
-                        // bit SQLite stored, and no more (float8_numeric keeps 15 digits).
-                        Cow::Owned(format!("{v:?}"))
+                        match float_digits {
+                            // that many significant digits of the stored double, ties to even
+                            Some(d) => Cow::Owned(format!("{v:.prec$e}", prec = d.saturating_sub(1) as usize)),
+                            // The shortest decimal that reads back to the same double:
+                            // every bit SQLite stored, and no more (float8_numeric keeps 15).
+                            None => Cow::Owned(format!("{v:?}")),
+                        }
                     }
                     ffi::SQLITE_TEXT => cell.text()?,
                     other => return Err(wrong_class(other)),
+                };
+                // Rounded only when the column's option says how.
+                let literal = match (rounding, crate::types::decimal::typmod_precision_scale(typmod)) {
+                    (Some(r), Some((_, scale))) => Cow::Owned(
+                        crate::types::decimal::round_to_scale(&literal, scale, r).ok_or_else(|| ValueError::new(ConversionKind::InvalidText, "not a number"))?,
+                    ),
+                    _ => literal,
                 };
                 unsafe { numeric_from_literal(&literal, typmod) }
             }

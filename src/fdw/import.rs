@@ -84,7 +84,7 @@ pub unsafe extern "C-unwind" fn import_foreign_schema(
             // types 'text' must read every value: a column holding blobs, or text that
             // is not UTF-8 or holds NUL, is bytea instead (the same survey migrate uses).
             let raw_holds = if mode == TypesMode::Text { raw_survey(&conn, &rel, &columns) } else { vec![] };
-            let core_data = conn.writer() == Some(crate::sqlite::writer::Writer::CoreData);
+            let writer = conn.writer();
             let import_columns: Vec<ImportColumn> = columns
                 .iter()
                 .enumerate()
@@ -97,11 +97,8 @@ pub unsafe extern "C-unwind" fn import_foreign_schema(
                             (crate::profile::survey::choose(&c.name, &c.declared_type, &base, mode, Default::default(), &held).pg_type, vec![])
                         }
                         _ if typeless_is_text && c.declared_type.trim().is_empty() => ("text".into(), vec![]),
-                        // Core Data stores a TIMESTAMP as seconds since 2001-01-01.
-                        _ if core_data && c.declared_type.trim().eq_ignore_ascii_case("TIMESTAMP") => {
-                            (postgres_type_for(&c.declared_type), vec![("epoch_unit".to_string(), "cocoa".to_string())])
-                        }
-                        _ => (postgres_type_for(&c.declared_type), vec![]),
+                        // The writer's conventions (Core Data's epoch, Django's decimals).
+                        _ => (postgres_type_for(&c.declared_type), writer.map(|w| w.column_options(&c.declared_type)).unwrap_or_default()),
                     };
                     ImportColumn { name: c.name.clone(), pg_type, not_null: schema::never_null(rel.kind, &columns, c), options }
                 })

@@ -24,7 +24,7 @@ impl OptionContext {
             OptionContext::Wrapper | OptionContext::UserMapping => &[],
             OptionContext::Server => &["database", "large_object", "busy_timeout_ms", "timezone"],
             OptionContext::ForeignTable => &["table", "on_error", "reject_target", "timezone"],
-            OptionContext::Column => &["column_name", "epoch_unit", "empty_as_null", "timezone", "interval_unit"],
+            OptionContext::Column => &["column_name", "epoch_unit", "empty_as_null", "timezone", "interval_unit", "numeric_rounding", "float_digits"],
         }
     }
 }
@@ -57,7 +57,7 @@ pub fn validate(context: OptionContext, options: &[(String, String)]) -> Result<
             "large_object" => {
                 parse_large_object(value)?;
             }
-            "epoch_unit" | "empty_as_null" | "timezone" | "interval_unit" => {
+            "epoch_unit" | "empty_as_null" | "timezone" | "interval_unit" | "numeric_rounding" | "float_digits" => {
                 column_conversion(&[(name.clone(), value.clone())])?;
             }
             _ => {}
@@ -93,6 +93,13 @@ pub struct ColumnConversion {
     pub timezone: Option<String>,
     /// What an integer or real read into interval counts (no default: an error).
     pub interval_unit: Option<IntervalUnit>,
+    /// A value with more scale than the numeric(p,s) column holds is rounded so
+    /// (never by default: an error).
+    pub numeric_rounding: Option<crate::types::decimal::Rounding>,
+    /// A REAL read into numeric keeps this many significant digits (rounded, ties to
+    /// even) instead of all it has: what an application that reads REALs that way
+    /// shows (Django: 15).
+    pub float_digits: Option<u32>,
 }
 
 /// The unit of numbers read into interval (column option `interval_unit`).
@@ -173,6 +180,18 @@ pub fn column_conversion(options: &[(String, String)]) -> Result<ColumnConversio
                     reason: format!("\"{value}\" is not an interval unit (use {})", IntervalUnit::NAMES),
                 })?);
             }
+            "numeric_rounding" => {
+                conversion.numeric_rounding = Some(crate::types::decimal::Rounding::parse(value).ok_or_else(|| LiteportError::InvalidOptionValue {
+                    name: name.clone(),
+                    reason: format!("\"{value}\" is not a rounding (use {})", crate::types::decimal::Rounding::NAMES),
+                })?);
+            }
+            "float_digits" => {
+                conversion.float_digits = Some(value.trim().parse::<u32>().ok().filter(|d| (1..=17).contains(d)).ok_or_else(|| LiteportError::InvalidOptionValue {
+                    name: name.clone(),
+                    reason: format!("\"{value}\" is not a number of significant digits from 1 to 17"),
+                })?);
+            }
             _ => {}
         }
     }
@@ -235,7 +254,7 @@ mod tests {
     #[test]
     fn column_conversion_options() {
         let c = column_conversion(&opts(&[("column_name", "x"), ("epoch_unit", "ms"), ("empty_as_null", "true"), ("timezone", "Europe/Paris")])).unwrap();
-        assert_eq!(c, ColumnConversion { epoch_unit: Some(EpochUnit::Millis), empty_as_null: true, timezone: Some("Europe/Paris".into()), interval_unit: None });
+        assert_eq!(c, ColumnConversion { epoch_unit: Some(EpochUnit::Millis), empty_as_null: true, timezone: Some("Europe/Paris".into()), interval_unit: None, numeric_rounding: None, float_digits: None });
         let inherited = effective_conversion(&opts(&[("interval_unit", "us")]), &opts(&[("timezone", "Asia/Tokyo")]), &opts(&[("timezone", "UTC")])).unwrap();
         assert_eq!((inherited.timezone.as_deref(), inherited.interval_unit), (Some("Asia/Tokyo"), Some(IntervalUnit::Micros)));
         assert_eq!(effective_conversion(&opts(&[("timezone", "UTC")]), &opts(&[("timezone", "Asia/Tokyo")]), &[]).unwrap().timezone.as_deref(), Some("UTC"));

@@ -72,6 +72,8 @@ impl PlanData {
                 item = pg_sys::lappend(item, pg_sys::makeInteger(c.empty_as_null as i32) as *mut _);
                 item = pg_sys::lappend(item, make_string(c.timezone.as_deref().unwrap_or("")));
                 item = pg_sys::lappend(item, make_string(c.interval_unit.map(|u| u.name()).unwrap_or("")));
+                item = pg_sys::lappend(item, make_string(c.numeric_rounding.map(|r| r.name()).unwrap_or("")));
+                item = pg_sys::lappend(item, make_string(&c.float_digits.map(|d| d.to_string()).unwrap_or_default()));
                 conversions = pg_sys::lappend(conversions, item as *mut _);
             }
             // Per slot: expression index * 2 + (1 for IsNan).
@@ -117,6 +119,8 @@ impl PlanData {
                             empty_as_null: integer_value(parts[1]) != 0,
                             timezone: (!zone.is_empty()).then_some(zone),
                             interval_unit: options::IntervalUnit::parse(&string_value(parts[3])),
+                            numeric_rounding: crate::types::decimal::Rounding::parse(&string_value(parts[4])),
+                            float_digits: string_value(parts[5]).parse().ok(),
                         }
                     })
                     .collect(),

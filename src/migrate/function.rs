@@ -121,12 +121,10 @@ fn column_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode, ge
 /// The conversion options a column gets from the conventions of the program that
 /// wrote the file, whatever the target (a new table or the application's own).
 fn convention_options(writer: Option<crate::sqlite::writer::Writer>, declared: &str, mode: TypesMode) -> Vec<(String, String)> {
-    let mut options = vec![];
-    // Core Data stores a TIMESTAMP as seconds since 2001-01-01.
-    if writer == Some(crate::sqlite::writer::Writer::CoreData) && declared.trim().eq_ignore_ascii_case("TIMESTAMP") && mode != TypesMode::Text {
-        options.push(("epoch_unit".to_string(), "cocoa".to_string()));
+    if mode == TypesMode::Text {
+        return vec![];
     }
-    options
+    writer.map(|w| w.column_options(declared)).unwrap_or_default()
 }
 
 /// Loading into existing tables: only the conventions' options (the types are the target's).
@@ -179,7 +177,15 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
         } else {
             None
         };
-        specs.push(ddl::table_spec(info, &opts, suggested.as_deref(), existing.as_deref(), &selected, schema));
+        let mut spec = ddl::table_spec(info, &opts, suggested.as_deref(), existing.as_deref(), &selected, schema);
+        if let Some(rounding) = opts.numeric_rounding {
+            for c in spec.columns.iter_mut().filter(|c| c.pg_type.starts_with("numeric(")) {
+                c.options.retain(|(k, _)| k != "numeric_rounding");
+                c.options.push(("numeric_rounding".to_string(), rounding.name().to_string()));
+                spec.notes.push(format!("column \"{}\": values with more digits after the point than {} holds are rounded ({}, as asked)", c.source, c.pg_type, rounding.name()));
+            }
+        }
+        specs.push(spec);
     }
     let existing = schema_relations(schema);
     if !into_existing && !opts.data_only && !opts.drop_existing {

@@ -37,6 +37,9 @@ pub struct MigrateOptions {
     /// The zone of naive timestamps read into timestamptz for every table (a
     /// server's or foreign table's own `timezone` option otherwise; default UTC).
     pub timezone: Option<String>,
+    /// Round values with more scale than an existing numeric(p,s) column holds, so
+    /// (data_only into an application's schema; default: an error).
+    pub numeric_rounding: Option<crate::types::decimal::Rounding>,
 }
 
 impl Default for MigrateOptions {
@@ -53,12 +56,13 @@ impl Default for MigrateOptions {
             types: TypesMode::Declared,
             checksum: true,
             timezone: None,
+            numeric_rounding: None,
         }
     }
 }
 
 pub const VALID_OPTIONS: &[&str] =
-    &["tables", "exclude", "data_only", "schema_only", "drop_existing", "truncate", "identifier_case", "on_error", "types", "checksum", "timezone"];
+    &["tables", "exclude", "data_only", "schema_only", "drop_existing", "truncate", "identifier_case", "on_error", "types", "checksum", "timezone", "numeric_rounding"];
 
 fn invalid(name: &str, reason: impl Into<String>) -> LiteportError {
     LiteportError::InvalidArgument { what: format!("option \"{name}\" {}", reason.into()) }
@@ -95,6 +99,11 @@ impl MigrateOptions {
                 "checksum" => o.checksum = flag(name, v)?,
                 "timezone" => {
                     o.timezone = Some(v.as_str().filter(|z| !z.trim().is_empty()).ok_or_else(|| invalid(name, "must be a time zone name"))?.to_string())
+                }
+                "numeric_rounding" => {
+                    o.numeric_rounding = Some(
+                        v.as_str().and_then(crate::types::decimal::Rounding::parse).ok_or_else(|| invalid(name, "must be \"half_even\" or \"half_up\""))?,
+                    )
                 }
                 "identifier_case" => {
                     o.identifier_case = match v.as_str() {

@@ -43,7 +43,7 @@ impl Writer {
     /// The conventions liteport applies for this writer, in words (plan, check).
     pub fn conventions(self) -> &'static str {
         match self {
-            Writer::Django => "naive timestamps are UTC (USE_TZ); UUIDs as 32 hex digits; DurationField integers are microseconds; JSONField text is JSON (jsonb)",
+            Writer::Django => "naive timestamps are UTC (USE_TZ); UUIDs as 32 hex digits; DurationField integers are microseconds; JSONField text is JSON (jsonb); DecimalField values as Django reads them (15 significant digits, rounded to the target's scale, ties to even)",
             Writer::Rails | Writer::TypeOrm | Writer::Laravel | Writer::Sequelize | Writer::Knex | Writer::Prisma | Writer::Drizzle | Writer::Alembic => {
                 "naive timestamps are UTC; 0/1 booleans become boolean where every value is 0 or 1"
             }
@@ -51,6 +51,22 @@ impl Writer {
             Writer::Android => "naive timestamps are UTC",
             Writer::Anki => "the unicase collation compares case-insensitively (kept as liteport.nocase)",
             Writer::GeoPackage => "geometry columns hold GeoPackage geometry blobs (bytea); R-tree index tables are skipped",
+        }
+    }
+
+    /// The conversion options a column declared `declared` gets by this writer's
+    /// conventions (liteport.migrate's staging tables, IMPORT FOREIGN SCHEMA).
+    pub fn column_options(self, declared: &str) -> Vec<(String, String)> {
+        let declared = declared.trim();
+        let option = |k: &str, v: &str| (k.to_string(), v.to_string());
+        match self {
+            // Core Data stores a TIMESTAMP as seconds since 2001-01-01.
+            Writer::CoreData if declared.eq_ignore_ascii_case("TIMESTAMP") => vec![option("epoch_unit", "cocoa")],
+            // Django reads a DecimalField's REAL to 15 significant digits, then rounds it
+            // to the field's decimal_places, ties to even (sqlite3 backend,
+            // get_decimalfield_converter): that is the value the application shows.
+            Writer::Django if declared.eq_ignore_ascii_case("decimal") => vec![option("float_digits", "15"), option("numeric_rounding", "half_even")],
+            _ => vec![],
         }
     }
 

@@ -103,6 +103,104 @@ pub fn same_value(a: &str, b: &str) -> bool {
     }
 }
 
+/// How a value with more digits than a column keeps is rounded, when the column says
+/// so (option `numeric_rounding`; never by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rounding {
+    /// Ties to the even digit (Python's decimal default: what Django shows).
+    HalfEven,
+    /// Ties away from zero (what Postgres's own numeric rounding does).
+    HalfUp,
+}
+
+impl Rounding {
+    pub const NAMES: &'static str = "half_even or half_up";
+    pub fn parse(name: &str) -> Option<Rounding> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "half_even" => Some(Rounding::HalfEven),
+            "half_up" => Some(Rounding::HalfUp),
+            _ => None,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Rounding::HalfEven => "half_even",
+            Rounding::HalfUp => "half_up",
+        }
+    }
+}
+
+/// A decimal literal rounded to `scale` digits after the point (a negative scale
+/// rounds to tens, hundreds, ...), as a plain decimal literal; None if it is not one.
+pub fn round_to_scale(text: &str, scale: i64, rounding: Rounding) -> Option<String> {
+    let t = text.trim_matches(|c: char| c.is_ascii_whitespace());
+    let negative = t.starts_with('-');
+    let t = t.trim_start_matches(['-', '+']);
+    let (mantissa, exponent) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], t[i + 1..].parse::<i64>().ok()?),
+        None => (t, 0),
+    };
+    if exponent.abs() > 1_000_000 || scale.abs() > 1_000_000 {
+        return None;
+    }
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int_part.is_empty() && frac_part.is_empty() || !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // value = digits × 10^power
+    let mut digits: Vec<u8> = int_part.bytes().chain(frac_part.bytes()).map(|b| b - b'0').collect();
+    let power = exponent - frac_part.len() as i64;
+    let drop = -scale - power; // digits to drop from the end
+    if drop > 0 {
+        let drop = drop as usize;
+        let kept_len = digits.len().saturating_sub(drop);
+        let dropped: Vec<u8> = if drop > digits.len() { vec![0; drop - digits.len()].into_iter().chain(digits.iter().copied()).collect() } else { digits[kept_len..].to_vec() };
+        digits.truncate(kept_len);
+        let first = dropped[0];
+        let rest_nonzero = dropped[1..].iter().any(|&d| d != 0);
+        let last_odd = digits.last().is_some_and(|d| d % 2 == 1);
+        let up = match rounding {
+            Rounding::HalfUp => first >= 5,
+            Rounding::HalfEven => first > 5 || (first == 5 && (rest_nonzero || last_odd)),
+        };
+        if up {
+            let mut i = digits.len();
+            loop {
+                if i == 0 {
+                    digits.insert(0, 1);
+                    break;
+                }
+                i -= 1;
+                if digits[i] == 9 {
+                    digits[i] = 0;
+                } else {
+                    digits[i] += 1;
+                    break;
+                }
+            }
+        }
+    } else {
+        // pad to `scale` places
+        digits.extend(std::iter::repeat_n(0, (-drop) as usize));
+    }
+    // digits × 10^-scale
+    let mut text: String = digits.iter().map(|d| (b'0' + d) as char).collect();
+    if scale < 0 {
+        text.extend(std::iter::repeat_n('0', (-scale) as usize));
+    } else if scale > 0 {
+        let scale = scale as usize;
+        if text.len() <= scale {
+            text = format!("{}{text}", "0".repeat(scale + 1 - text.len()));
+        }
+        text.insert(text.len() - scale, '.');
+    }
+    if text.is_empty() {
+        text.push('0');
+    }
+    let zero = text.bytes().all(|b| b == b'0' || b == b'.');
+    Some(if negative && !zero { format!("-{text}") } else { text })
+}
+
 /// (precision, scale) of a numeric typmod; None for an unconstrained numeric.
 pub fn typmod_precision_scale(typmod: i32) -> Option<(i64, i64)> {
     if typmod < 4 {
@@ -129,7 +227,7 @@ pub fn check(text: &str, typmod: i32) -> Result<DecimalShape, ValueError> {
             return Err(ValueError::new(
                 ConversionKind::OutOfRange,
                 format!(
-                    "it has {needed} digit{} after the point and numeric({precision},{scale}) would round it (SQLite does not enforce a DECIMAL's scale); use numeric({},{needed}) or numeric",
+                    "it has {needed} digit{} after the point and numeric({precision},{scale}) would round it (SQLite does not enforce a DECIMAL's scale); use numeric({},{needed}) or numeric, or round it on purpose with the column option numeric_rounding (liteport.migrate: {{\"numeric_rounding\": \"half_even\"}})",
                     if needed == 1 { "" } else { "s" },
                     (s.integer_digits.max(precision - scale) + needed).min(1000),
                 ),
@@ -151,6 +249,26 @@ mod tests {
 
     fn typmod(p: i32, s: i32) -> i32 {
         ((p << 16) | (s & 0x7ff)) + 4
+    }
+
+    #[test]
+    fn rounding_to_a_scale() {
+        let r = |t: &str, s: i64, m: Rounding| round_to_scale(t, s, m).unwrap();
+        assert_eq!(r("19.999", 2, Rounding::HalfEven), "20.00");
+        assert_eq!(r("19.985", 2, Rounding::HalfEven), "19.98");
+        assert_eq!(r("19.985", 2, Rounding::HalfUp), "19.99");
+        assert_eq!(r("0.125", 2, Rounding::HalfEven), "0.12");
+        assert_eq!(r("0.135", 2, Rounding::HalfEven), "0.14");
+        assert_eq!(r("0.1251", 2, Rounding::HalfEven), "0.13");
+        assert_eq!(r("-0.005", 2, Rounding::HalfEven), "0.00");
+        assert_eq!(r("-0.005", 2, Rounding::HalfUp), "-0.01");
+        assert_eq!(r("1E+2", 2, Rounding::HalfEven), "100.00");
+        assert_eq!(r("7", 0, Rounding::HalfEven), "7");
+        assert_eq!(r("0.0004", 2, Rounding::HalfUp), "0.00");
+        assert_eq!(r("1.23456789012346e0", 17, Rounding::HalfEven), "1.23456789012346000");
+        assert_eq!(r("1250", -2, Rounding::HalfEven), "1200");
+        assert_eq!(r("99.995", 2, Rounding::HalfUp), "100.00");
+        assert_eq!(round_to_scale("abc", 2, Rounding::HalfUp), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! liteport's conversion code; and the two steps of the SQLite side that only Postgres
 //! can do (placing naive time in a named zone, a type's input function).
 
-use super::normal::{self, tag, Canon, Domain, Epoch, EpochRule, Unreadable};
+use super::normal::{self, tag, Canon, Domain, Epoch, EpochRule, NumberRule, Unreadable};
 use crate::fdw::options::ColumnConversion;
 use pgrx::pg_sys::{self, Datum};
 
@@ -21,7 +21,14 @@ pub fn domain_for(typoid: pg_sys::Oid, typmod: i32, conversion: &ColumnConversio
         numeric_text: conversion.epoch_unit.is_some(),
     };
     match pg_sys::BuiltinOid::from_u32(typoid.to_u32()) {
-        Ok(INT2OID | INT4OID | INT8OID | NUMERICOID | FLOAT4OID | FLOAT8OID) => Domain::Number,
+        Ok(NUMERICOID) => {
+            let scale = crate::types::decimal::typmod_precision_scale(typmod).map(|(_, s)| s);
+            Domain::Number(NumberRule {
+                float_digits: conversion.float_digits,
+                round: conversion.numeric_rounding.zip(scale).map(|(r, s)| (s, r == crate::types::decimal::Rounding::HalfEven)),
+            })
+        }
+        Ok(INT2OID | INT4OID | INT8OID | FLOAT4OID | FLOAT8OID) => Domain::Number(NumberRule::default()),
         Ok(BOOLOID) => Domain::Bool,
         Ok(TEXTOID | VARCHAROID) => Domain::Text { blank_padded: false },
         Ok(BPCHAROID) => Domain::Text { blank_padded: true },

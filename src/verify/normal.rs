@@ -79,11 +79,68 @@ pub struct EpochRule {
     pub numeric_text: bool,
 }
 
+/// A numeric column's options: REALs to `float_digits` significant digits (ties to
+/// even), then values rounded to `scale` places (`half_even`: ties to even, else away
+/// from zero).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NumberRule {
+    pub float_digits: Option<u32>,
+    pub round: Option<(i64, bool)>,
+}
+
+/// The canonical decimal `c` (see `decimal`) rounded to `scale` places.
+fn round_canonical(c: &str, scale: i64, half_even: bool) -> String {
+    let Some((mantissa, exp)) = c.rsplit_once('e') else { return c.to_string() };
+    let exp: i64 = exp.parse().expect("canonical exponent");
+    let (negative, digits) = match mantissa.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, mantissa),
+    };
+    let cut = -scale - exp; // trailing digits below the scale
+    if cut <= 0 {
+        return c.to_string();
+    }
+    let cut = cut as usize;
+    // the digits as a number, and what is cut off, compared with half
+    let (kept, gone): (String, String) = if cut >= digits.len() {
+        (String::new(), format!("{}{digits}", "0".repeat(cut - digits.len())))
+    } else {
+        (digits[..digits.len() - cut].to_string(), digits[digits.len() - cut..].to_string())
+    };
+    let half = format!("5{}", "0".repeat(gone.len() - 1));
+    let odd = kept.bytes().last().is_some_and(|d| (d - b'0') % 2 == 1);
+    let up = match gone.as_str().cmp(half.as_str()) {
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Equal => !half_even || odd,
+        std::cmp::Ordering::Less => false,
+    };
+    let mut n: Vec<u8> = if kept.is_empty() { vec![b'0'] } else { kept.into_bytes() };
+    if up {
+        let mut i = n.len();
+        loop {
+            if i == 0 {
+                n.insert(0, b'1');
+                break;
+            }
+            i -= 1;
+            if n[i] == b'9' {
+                n[i] = b'0';
+            } else {
+                n[i] += 1;
+                break;
+            }
+        }
+    }
+    let literal = format!("{}{}e{}", if negative { "-" } else { "" }, String::from_utf8(n).expect("digits"), -scale);
+    decimal(&literal).expect("a rounded decimal")
+}
+
 /// The target column's domain: what its values are compared as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Domain {
-    /// smallint, integer, bigint, numeric, real, double precision: the exact value.
-    Number,
+    /// smallint, integer, bigint, numeric, real, double precision: the exact value, or
+    /// the value the column's rounding options make of it.
+    Number(NumberRule),
     Bool,
     /// text, varchar; `blank_padded` for char(n), whose trailing spaces do not count.
     Text { blank_padded: bool },
@@ -472,12 +529,22 @@ pub fn read(domain: &Domain, v: Stored, empty_as_null: bool) -> Result<Canon, Un
     }
     let value = |bytes: Vec<u8>| Ok(Canon::Value(bytes));
     match domain {
-        Domain::Number => match v {
-            Stored::Integer(i) => value(number(&decimal(&i.to_string()).expect("digits"))),
-            Stored::Real(r) => value(number(&double(r))),
-            Stored::Text(b) => value(number(&decimal(text_of(b)?).ok_or(Unreadable("not a number"))?)),
-            Stored::Blob(_) => Err(Unreadable("a blob is not a number")),
-        },
+        Domain::Number(rule) => {
+            let exact = match v {
+                Stored::Integer(i) => decimal(&i.to_string()).expect("digits"),
+                Stored::Real(r) if r.is_finite() && rule.float_digits.is_some() => {
+                    decimal(&format!("{r:.prec$e}", prec = rule.float_digits.expect("checked").saturating_sub(1) as usize)).expect("a formatted double")
+                }
+                Stored::Real(r) => double(r),
+                Stored::Text(b) => decimal(text_of(b)?).ok_or(Unreadable("not a number"))?,
+                Stored::Blob(_) => return Err(Unreadable("a blob is not a number")),
+            };
+            let rounded = match rule.round {
+                Some((scale, half_even)) if !exact.contains("Infinity") && exact != "NaN" => round_canonical(&exact, scale, half_even),
+                _ => exact,
+            };
+            value(number(&rounded))
+        }
         Domain::Bool => {
             let truth = match v {
                 Stored::Integer(0) => false,
@@ -624,12 +691,27 @@ mod tests {
 
     #[test]
     fn numbers_read_the_same_from_every_storage_class() {
-        let n = |v| read(&Domain::Number, v, false).unwrap();
+        let n = |v| read(&Domain::Number(NumberRule::default()), v, false).unwrap();
         assert_eq!(n(Stored::Integer(20)), n(Stored::Real(20.0)));
         assert_eq!(n(Stored::Text(b"20.0")), n(Stored::Integer(20)));
         assert_ne!(n(Stored::Real(19.999)), n(Stored::Text(b"20.00")));
-        assert!(read(&Domain::Number, Stored::Blob(b"1"), false).is_err());
-        assert_eq!(read(&Domain::Number, Stored::Text(b""), true).unwrap(), Canon::Null);
+        assert!(read(&Domain::Number(NumberRule::default()), Stored::Blob(b"1"), false).is_err());
+        assert_eq!(read(&Domain::Number(NumberRule::default()), Stored::Text(b""), true).unwrap(), Canon::Null);
+    }
+
+    #[test]
+    fn rounding_as_the_column_says() {
+        let r = |c: &str, s, e| round_canonical(&decimal(c).unwrap(), s, e);
+        assert_eq!(r("19.999", 2, true), decimal("20").unwrap());
+        assert_eq!(r("19.985", 2, true), decimal("19.98").unwrap());
+        assert_eq!(r("19.985", 2, false), decimal("19.99").unwrap());
+        assert_eq!(r("0.125", 2, true), decimal("0.12").unwrap());
+        assert_eq!(r("-0.005", 2, true), "0");
+        assert_eq!(r("-0.005", 2, false), decimal("-0.01").unwrap());
+        assert_eq!(r("99.995", 2, false), decimal("100").unwrap());
+        assert_eq!(r("0.0004", 2, false), "0");
+        let django = Domain::Number(NumberRule { float_digits: Some(15), round: Some((17, true)) });
+        assert_eq!(read(&django, Stored::Real(1.23456789012345678), false).unwrap(), Canon::Value(number(&decimal("1.23456789012346").unwrap())));
     }
 
     #[test]

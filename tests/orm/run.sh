@@ -20,6 +20,10 @@ set -uo pipefail
 
 LITEPORT_ORM_CALL=${LITEPORT_ORM_CALL:-"SELECT * FROM liteport.migrate(:'server', 'public', '{\"data_only\": true, \"truncate\": true}');"}
 LITEPORT_ORM_VERIFY=${LITEPORT_ORM_VERIFY:-"SELECT table_name, source_rows, target_rows, rejected_rows, matches, note FROM liteport.verify(:'server', 'public');"}
+# Sequelize: its DECIMAL(10,2) cannot hold what the app stored in SQLite (19.999): the
+# call says how to round it, and verify checks that rounding.
+SEQUELIZE_CALL=${SEQUELIZE_CALL:-"SELECT * FROM liteport.migrate(:'server', 'public', '{\"data_only\": true, \"truncate\": true, \"numeric_rounding\": \"half_up\"}');"}
+SEQUELIZE_VERIFY=${SEQUELIZE_VERIFY:-"SELECT table_name, source_rows, target_rows, rejected_rows, matches, note FROM liteport.verify(:'server', 'public', '{\"numeric_rounding\": \"half_up\"}');"}
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 pg_bin=/usr/lib/postgresql/15/bin
@@ -137,6 +141,15 @@ bad = [r["table_name"] for r in rows if r["matches"] != "t"]
 print(f"# {len(rows)} tables, {len(bad)} not matching: {bad}")
 sys.exit(1 if bad or not rows else 0)'
 }
+sequelize_call() { LITEPORT_ORM_CALL=$SEQUELIZE_CALL liteport_call "$@"; }
+sequelize_verify() { LITEPORT_ORM_VERIFY=$SEQUELIZE_VERIFY liteport_verify "$@"; }
+# refuses_rounding DB SERVER: the default call fails, naming the column and numeric_rounding
+refuses_rounding() {
+    local db=$1 server=$2 res
+    res=$(printf '%s\n' "$LITEPORT_ORM_CALL" | psql_db "$db" -v server="$server" 2>&1) && { echo "the call succeeded: $res"; return 1; }
+    echo "$res"
+    echo "$res" | grep -q 'column "balance".*numeric_rounding'
+}
 create_server() {
     local db=$1 server=$2 file=$3
     psql_db "$db" -q -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS liteport" \
@@ -216,14 +229,19 @@ sequelize_roundtrip() {
     check "sequelize 2: sync() on Postgres (the ORM creates the schema)" "$out/logs/sequelize.2.log" \
         "${pg_env[@]}" node "$js" sync-pg || return
     create_server "$db" sequelize_app "$sq" || { not_ok "sequelize: create server"; return; }
-    check "sequelize 3: one liteport call moves the data (LITEPORT_ORM_CALL)" "$out/logs/sequelize.3.log" \
-        liteport_call "$db" sequelize_app
-    check "sequelize 4: findAll ordered by pk identical from both databases" "$out/logs/sequelize.4.log" \
-        "${pg_env[@]}" node "$js" compare "$sq" "$out/sequelize"
+    # DECIMAL(10,2) holds 19.999 in SQLite, which the schema Sequelize made on Postgres
+    # cannot hold: liteport refuses by default, naming the column and the option ...
+    check "sequelize 3a: the default call refuses to round 19.999 into DECIMAL(10,2), naming column and option" "$out/logs/sequelize.3a.log" \
+        refuses_rounding "$db" sequelize_app
+    # ... and rounds on purpose when asked (as Postgres rounds a value the app writes).
+    check "sequelize 3: one liteport call moves the data (SEQUELIZE_CALL)" "$out/logs/sequelize.3.log" \
+        sequelize_call "$db" sequelize_app
+    check "sequelize 4: findAll ordered by pk identical from both databases (DECIMALs read from SQLite rounded as the call asked)" "$out/logs/sequelize.4.log" \
+        "${pg_env[@]}" LITEPORT_NUMERIC_ROUNDING=half_up node "$js" compare "$sq" "$out/sequelize"
     check "sequelize 5: one new row per model through the ORM on Postgres" "$out/logs/sequelize.5.log" \
         "${pg_env[@]}" node "$js" create-one
     check "sequelize 6: liteport.verify: every table matches" "$out/logs/sequelize.6.log" \
-        liteport_verify "$db" sequelize_app
+        sequelize_verify "$db" sequelize_app
 }
 
 # ---------------------------------------------------------------- main

@@ -8,13 +8,20 @@ the number of objects and up to three examples, and exits 1 if anything differs.
 """
 import argparse
 import json
+import re
 import sys
 from collections import defaultdict
+
+
+NEGATIVE_ZERO = re.compile(r"^-0(\.0+)?$")
 
 
 def canon_value(v):
     if isinstance(v, list) and all(isinstance(x, (int, str)) for x in v):
         return sorted(v, key=lambda x: (str(type(x)), x))
+    # Postgres's numeric has no negative zero: Decimal("-0.00") == Decimal("0.00")
+    if isinstance(v, str) and NEGATIVE_ZERO.match(v):
+        return v[1:]
     return v
 
 

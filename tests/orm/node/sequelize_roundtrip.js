@@ -144,6 +144,30 @@ function canon(v) {
 // DECIMAL comes back as a string from pg and as a number from sqlite3: compare the
 // decimal value (trailing zeros dropped), not the JS type
 const DECIMAL_COLS = new Set(['User.balance', 'Item.price']);
+const DECIMAL_SCALE = { 'User.balance': 2, 'Item.price': 4 };
+// The schema's DECIMAL(10,2) cannot hold 19.999: the liteport call rounds it on purpose
+// ({"numeric_rounding": "half_up"}, as Postgres itself rounds a value the app writes),
+// and the comparison applies the same rounding to what the app reads from SQLite.
+const ROUNDING = process.env.LITEPORT_NUMERIC_ROUNDING || '';
+function roundHalfUp(text, scale) {
+  let s = String(text).trim();
+  const neg = s.startsWith('-');
+  s = s.replace(/^[-+]/, '');
+  if (/e/i.test(s)) s = Number(s).toFixed(20).replace(/0+$/, '');
+  let [int, frac = ''] = s.split('.');
+  if (frac.length <= scale) return (neg ? '-' : '') + int + (scale ? '.' + frac.padEnd(scale, '0') : '');
+  const up = frac[scale] >= '5';
+  let digits = (int + frac.slice(0, scale)).split('').map(Number);
+  if (up) {
+    let i = digits.length - 1;
+    while (i >= 0 && digits[i] === 9) { digits[i] = 0; i--; }
+    if (i < 0) digits.unshift(1); else digits[i]++;
+  }
+  const all = digits.join('');
+  const intPart = all.slice(0, all.length - scale) || '0';
+  const out = scale ? `${intPart}.${all.slice(all.length - scale)}` : intPart;
+  return (neg && /[1-9]/.test(out) ? '-' : '') + out;
+}
 // BIGINT: pg returns a string, node-sqlite3 a JS number (lossy beyond 2^53): read the
 // SQLite integer as text so the comparison sees the stored value
 const BIGINT_COLS = { User: ['big'] };
@@ -166,7 +190,10 @@ async function dump(sequelize) {
       const o = row.get({ plain: true });
       const c = {};
       for (const k of Object.keys(o).sort()) {
-        if (DECIMAL_COLS.has(`${name}.${k}`)) c[k] = decimalText(o[k]);
+        if (DECIMAL_COLS.has(`${name}.${k}`)) {
+          const v = o[k] !== null && ROUNDING === 'half_up' && sequelize.getDialect() === 'sqlite' ? roundHalfUp(o[k], DECIMAL_SCALE[`${name}.${k}`]) : o[k];
+          c[k] = decimalText(v);
+        }
         else if (big.includes(k)) c[k] = o[k] === null ? null : String(o[k]);
         else c[k] = canon(o[k]);
       }

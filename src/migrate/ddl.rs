@@ -74,6 +74,10 @@ pub struct TableSpec {
     /// The staging foreign table the load reads, unique among the migration's tables
     /// and the schema's relations (see `function::assign_staging_names`).
     pub staging: String,
+    /// Loading into an existing table: its primary key (for on_conflict) and the
+    /// columns whose sequence (serial, identity: the ORM's own) continues after the load.
+    pub key_columns: Vec<String>,
+    pub sequence_columns: Vec<String>,
 }
 
 impl TableSpec {
@@ -266,7 +270,19 @@ pub fn table_spec(
     let rowid_alias = alias.and_then(|a| columns.iter().find(|c| c.source == a)).map(|c| c.target.clone());
     let references = info.foreign_keys.iter().map(|fk| fk.parent.clone()).collect();
     let staging = default_staging_name(&target);
-    TableSpec { source: info.name.clone(), target, columns, notes, sequence: info.sequence, rowid_alias, references, constraints, staging }
+    TableSpec {
+        source: info.name.clone(),
+        target,
+        columns,
+        notes,
+        sequence: info.sequence,
+        rowid_alias,
+        references,
+        constraints,
+        staging,
+        key_columns: vec![],
+        sequence_columns: vec![],
+    }
 }
 
 fn idents(names: &[String]) -> String {
@@ -392,13 +408,25 @@ pub fn create_staging_sql(spec: &TableSpec, schema_name: &str, server: &str, on_
     crate::fdw::import_sql::create_foreign_table_as(schema_name, &spec.staging, server, &spec.source, &columns, &table_options)
 }
 
-pub fn load_sql(spec: &TableSpec, schema_name: &str) -> String {
-    let cols = idents(&spec.loaded_columns().map(|c| c.target.clone()).collect::<Vec<_>>());
-    format!(
-        "INSERT INTO {} ({cols}) SELECT {cols} FROM {}",
-        qualified(schema_name, &spec.target),
-        qualified(schema_name, &spec.staging)
-    )
+pub fn load_sql(spec: &TableSpec, schema_name: &str, on_conflict: crate::migrate::options::OnConflict) -> String {
+    use crate::migrate::options::OnConflict;
+    let loaded: Vec<String> = spec.loaded_columns().map(|c| c.target.clone()).collect();
+    let cols = idents(&loaded);
+    let insert = format!("INSERT INTO {} ({cols}) SELECT {cols} FROM {}", qualified(schema_name, &spec.target), qualified(schema_name, &spec.staging));
+    match on_conflict {
+        OnConflict::Error => insert,
+        // One row back with the counts, however many rows the load has.
+        OnConflict::Skip => format!("WITH loaded AS ({insert} ON CONFLICT DO NOTHING RETURNING 1) SELECT pg_catalog.count(*), 0::bigint FROM loaded"),
+        OnConflict::Update => {
+            let set: Vec<String> = loaded.iter().filter(|c| !spec.key_columns.contains(c)).map(|c| format!("{0} = EXCLUDED.{0}", pg_ident(c))).collect();
+            let action = if set.is_empty() { "DO NOTHING".to_string() } else { format!("DO UPDATE SET {}", set.join(", ")) };
+            format!(
+                "WITH loaded AS ({insert} ON CONFLICT ({}) {action} RETURNING (xmax OPERATOR(pg_catalog.=) 0::pg_catalog.xid) AS inserted) \
+                 SELECT pg_catalog.count(*) FILTER (WHERE inserted), pg_catalog.count(*) FILTER (WHERE NOT inserted) FROM loaded",
+                idents(&spec.key_columns)
+            )
+        }
+    }
 }
 
 /// After the load, the identity continues above the highest id — or above SQLite's
@@ -407,6 +435,8 @@ pub fn load_sql(spec: &TableSpec, schema_name: &str) -> String {
 /// highest id is the sequence's maximum (9223372036854775807 for bigint), the
 /// sequence is left exhausted, as SQLite's is: the next insert fails, none overflows.
 pub fn restart_identity_sql(spec: &TableSpec, column: &str, schema_name: &str) -> String {
+    // SQLite's AUTOINCREMENT mark belongs to the rowid alias only.
+    let floor = if spec.rowid_alias.as_deref() == Some(column) { spec.sequence.unwrap_or(0) } else { 0 };
     let table = qualified(schema_name, &spec.target);
     format!(
         "SELECT pg_catalog.setval(s.seq, CASE WHEN s.m OPERATOR(pg_catalog.>=) q.seqmax THEN q.seqmax ELSE s.m OPERATOR(pg_catalog.+) 1 END, s.m OPERATOR(pg_catalog.>=) q.seqmax) \
@@ -415,7 +445,7 @@ pub fn restart_identity_sql(spec: &TableSpec, column: &str, schema_name: &str) -
         pg_literal(&table),
         pg_literal(column),
         pg_ident(column),
-        spec.sequence.unwrap_or(0)
+        floor
     )
 }
 
@@ -488,7 +518,7 @@ mod tests {
         assert_eq!(g.loaded_columns().map(|c| c.target.as_str()).collect::<Vec<_>>(), ["a", "c"]);
         assert!(g.notes.iter().any(|n| n.contains("STORED in Postgres")));
         assert!(g.notes.iter().any(|n| n.contains("plain column")));
-        assert_eq!(load_sql(g, "app"), "INSERT INTO \"app\".\"g\" (\"a\", \"c\") SELECT \"a\", \"c\" FROM \"app\".\"_liteport_g\"");
+        assert_eq!(load_sql(g, "app", crate::migrate::options::OnConflict::Error), "INSERT INTO \"app\".\"g\" (\"a\", \"c\") SELECT \"a\", \"c\" FROM \"app\".\"_liteport_g\"");
     }
 
     #[test]

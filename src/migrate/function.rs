@@ -2,7 +2,7 @@
 //! (one snapshot of the file for the whole transaction) and show or run them.
 
 use super::ddl::{self, qualified, ExistingColumn, TableSpec};
-use super::options::{MigrateOptions, OnError};
+use super::options::{MigrateOptions, OnConflict, OnError, Truncate};
 use super::plan::{build_steps, selected_tables, Step};
 use super::rejects;
 use crate::error::{LiteportError, OrReport};
@@ -32,6 +32,67 @@ pub fn existing_columns(schema: &str, table: &str) -> Option<Vec<ExistingColumn>
         .map(|c| ExistingColumn { name: c.name, pg_type: c.pg_type, generated: c.generated })
         .collect::<Vec<_>>();
     (!columns.is_empty()).then_some(columns)
+}
+
+/// An existing table's primary key columns, and its columns that own a sequence
+/// (serial or identity).
+fn keys_and_sequences(schema: &str, table: &str) -> (Vec<String>, Vec<String>) {
+    let Some(relid) = crate::pg_columns::relation_oid(schema, table) else { return (vec![], vec![]) };
+    Spi::connect(|c| {
+        let key = c
+            .select(
+                "SELECT a.attname::pg_catalog.text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a \
+                 ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid AND a.attnum OPERATOR(pg_catalog.=) ANY (i.indkey) \
+                 WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND i.indisprimary ORDER BY pg_catalog.array_position(i.indkey::pg_catalog.int2[], a.attnum)",
+                None,
+                &[relid.into()],
+            )?
+            .map(|r| r.get::<String>(1).map(|n| n.unwrap_or_default()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let sequences = c
+            .select(
+                "SELECT a.attname::pg_catalog.text FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attnum OPERATOR(pg_catalog.>) 0 \
+                 AND NOT a.attisdropped AND pg_catalog.pg_get_serial_sequence($1::pg_catalog.regclass::pg_catalog.text, a.attname) IS NOT NULL ORDER BY a.attnum",
+                None,
+                &[relid.into()],
+            )?
+            .map(|r| r.get::<String>(1).map(|n| n.unwrap_or_default()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok::<_, pgrx::spi::Error>((key, sequences))
+    })
+    .unwrap_or_else(|e| panic!("reading the keys of {table}: {e}"))
+}
+
+/// `truncate: true` empties exactly the loaded tables: a table outside the migration
+/// that references one of them would make TRUNCATE fail (or, with CASCADE, empty it
+/// too), so that is refused here, naming both, with the options that decide it.
+fn refuse_truncate_of_referenced(schema: &str, specs: &[TableSpec]) {
+    let targets: Vec<String> = specs.iter().map(|s| qualified(schema, &s.target)).collect();
+    let found = Spi::connect(|c| {
+        let rows = c.select(
+            "SELECT c.conrelid::pg_catalog.regclass::pg_catalog.text, c.confrelid::pg_catalog.regclass::pg_catalog.text, c.conname::pg_catalog.text \
+             FROM pg_catalog.pg_constraint c WHERE c.contype OPERATOR(pg_catalog.=) 'f' \
+             AND c.confrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.regclass[]) AND NOT c.conrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.regclass[]) \
+             ORDER BY 1, 2 LIMIT 1",
+            None,
+            &[targets.clone().into()],
+        )?;
+        let mut found = None;
+        for r in rows {
+            found = Some((r.get::<String>(1)?.unwrap_or_default(), r.get::<String>(2)?.unwrap_or_default(), r.get::<String>(3)?.unwrap_or_default()));
+        }
+        Ok::<_, pgrx::spi::Error>(found)
+    })
+    .unwrap_or_else(|e| panic!("reading foreign keys: {e}"));
+    if let Some((referencing, referenced, constraint)) = found {
+        LiteportError::InvalidArgument {
+            what: format!(
+                "truncate: {referencing}, which this migration does not load, references {referenced} (foreign key {constraint}), so emptying {referenced} would fail: \
+                 add it to the migration (\"tables\"), or pass {{\"truncate\": \"cascade\"}} to empty {referencing} too"
+            ),
+        }
+        .report();
+    }
 }
 
 /// The current role must be able to create tables in `schema` (Postgres's own
@@ -198,6 +259,21 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
         }
     }
     super::names::check_and_assign(&mut specs, &existing).or_report();
+    if into_existing || opts.data_only {
+        for spec in specs.iter_mut() {
+            let (key, sequences) = keys_and_sequences(schema, &spec.target);
+            spec.key_columns = key;
+            spec.sequence_columns = sequences.into_iter().filter(|c| spec.loaded_columns().any(|l| &l.target == c)).collect();
+        }
+        if opts.data_only && opts.on_conflict == OnConflict::Update {
+            if let Some(spec) = specs.iter().find(|s| s.key_columns.is_empty()) {
+                LiteportError::InvalidArgument { what: format!("on_conflict \"update\": {} has no primary key to match rows by", qualified(schema, &spec.target)) }.report();
+            }
+        }
+        if opts.data_only && opts.truncate == Truncate::Loaded {
+            refuse_truncate_of_referenced(schema, &specs);
+        }
+    }
     let others: Vec<_> = catalog
         .others
         .iter()
@@ -266,6 +342,45 @@ fn run_constraint(step: &Step) -> Option<String> {
     Some(warning)
 }
 
+/// Run one load step: (rows inserted, rows updated). A duplicate key gets a hint at
+/// the options that handle rows the target already has (an ORM's own migrations insert
+/// some: Django's content types and permissions).
+fn run_load(sql: &str, on_conflict: OnConflict, target: &str) -> (i64, i64) {
+    let target = target.to_string();
+    PgTryBuilder::new(|| {
+        Spi::connect_mut(|c| {
+            let result = c.update(sql, None, &[])?;
+            if on_conflict == OnConflict::Error {
+                return Ok::<_, pgrx::spi::Error>((result.len() as i64, 0));
+            }
+            let row = result.first();
+            Ok((row.get::<i64>(1)?.unwrap_or(0), row.get::<i64>(2)?.unwrap_or(0)))
+        })
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    })
+    .catch_others(move |e| match e {
+        pg_sys::panic::CaughtError::PostgresError(report) if report.sql_error_code() == PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION => {
+            let mut again = pg_sys::panic::ErrorReport::new(report.sql_error_code(), report.message().to_string(), "liteport");
+            if let Some(detail) = report.detail() {
+                again = again.set_detail(detail.to_string());
+            }
+            again = again.set_hint(format!(
+                "{target} already holds rows with these keys (an ORM's own migrations insert some). Pass {{\"truncate\": true}} to empty the loaded tables first, or {{\"on_conflict\": \"skip\"}} to keep the rows already there, or {{\"on_conflict\": \"update\"}} to overwrite them."
+            ));
+            again.report(PgLogLevel::ERROR);
+            unreachable!("an ERROR report does not return")
+        }
+        other => other.rethrow(),
+    })
+    .execute()
+}
+
+/// Rows of a SQLite table (for the rows on_conflict skipped).
+fn sqlite_rows(conn: &SqliteConnection, table: &str) -> i64 {
+    let sql = format!("SELECT count(*) FROM {}", crate::fdw::deparse::sqlite_ident(table));
+    conn.db().query_row(&sql, [], |r| r.get::<_, i64>(0)).map_err(|e| conn.sqlite_error(&format!("counting \"{table}\""), &e)).or_report()
+}
+
 /// Run the migration in the current transaction (all or nothing, one SQLite
 /// snapshot) and return one row per table. A NOTICE reports each table as it finishes.
 #[pg_extern(volatile, parallel_unsafe)]
@@ -287,7 +402,9 @@ fn migrate(
         let mut seconds = vec![0f64; n];
         let mut warnings: Vec<Vec<String>> = vec![vec![]; n];
         let mut untranslated = vec![0usize; n];
-        let fresh = !prepared.opts.data_only || prepared.opts.truncate;
+        let mut updated_rows = vec![0i64; n];
+        let mut source_rows = vec![0i64; n];
+        let fresh = !prepared.opts.data_only || prepared.opts.truncate != Truncate::No;
         for (number, step) in prepared.steps.iter().enumerate() {
             let context = format!("liteport.migrate step {} ({} {})", number + 1, step.kind, crate::sql_names::visible(&step.object));
             let _context = crate::error::ContextScope::push(&context);
@@ -308,9 +425,12 @@ fn migrate(
                         rejects::clear_for(&target);
                     }
                     let started = Instant::now();
-                    let rows = Spi::connect_mut(|c| c.update(step.sql.as_str(), None, &[]).map(|r| r.len()))
-                        .unwrap_or_else(|e| panic!("{}: {e}", step.sql));
-                    copied[t] = rows as i64;
+                    let (inserted, updated) = run_load(&step.sql, prepared.opts.on_conflict, &target);
+                    copied[t] = inserted + updated;
+                    updated_rows[t] = updated;
+                    if prepared.opts.on_conflict == OnConflict::Skip {
+                        source_rows[t] = sqlite_rows(&prepared.conn, &prepared.specs[t].source);
+                    }
                     seconds[t] = started.elapsed().as_secs_f64();
                     rejected[t] = if prepared.opts.on_error == OnError::Reject { rejects::count_for(&target) } else { 0 };
                     let rejected_note = if rejected[t] > 0 { format!(", {} rejected (see liteport.rejects)", rejected[t]) } else { String::new() };
@@ -332,6 +452,13 @@ fn migrate(
                 let mut status = if prepared.opts.schema_only { "schema created".to_string() } else { "ok".to_string() };
                 if rejected[t] > 0 {
                     status.push_str(&format!(", {} rows rejected (see liteport.rejects)", rejected[t]));
+                }
+                match prepared.opts.on_conflict {
+                    OnConflict::Update if updated_rows[t] > 0 => status.push_str(&format!(", {} of them updated rows already there", updated_rows[t])),
+                    OnConflict::Skip if source_rows[t] > copied[t] + rejected[t] => {
+                        status.push_str(&format!(", {} rows whose key was already there skipped", source_rows[t] - copied[t] - rejected[t]))
+                    }
+                    _ => {}
                 }
                 if untranslated[t] > 0 {
                     status.push_str(&format!(", {} not translated (see liteport.plan)", untranslated[t]));

@@ -28,7 +28,9 @@ pub struct MigrateOptions {
     pub data_only: bool,
     pub schema_only: bool,
     pub drop_existing: bool,
-    pub truncate: bool,
+    pub truncate: Truncate,
+    /// data_only: what a row whose key the target already holds does.
+    pub on_conflict: OnConflict,
     pub identifier_case: IdentifierCase,
     pub on_error: OnError,
     pub types: TypesMode,
@@ -50,7 +52,8 @@ impl Default for MigrateOptions {
             data_only: false,
             schema_only: false,
             drop_existing: false,
-            truncate: false,
+            truncate: Truncate::No,
+            on_conflict: OnConflict::Error,
             identifier_case: IdentifierCase::Preserve,
             on_error: OnError::Abort,
             types: TypesMode::Declared,
@@ -62,7 +65,25 @@ impl Default for MigrateOptions {
 }
 
 pub const VALID_OPTIONS: &[&str] =
-    &["tables", "exclude", "data_only", "schema_only", "drop_existing", "truncate", "identifier_case", "on_error", "types", "checksum", "timezone", "numeric_rounding"];
+    &["tables", "exclude", "data_only", "schema_only", "drop_existing", "truncate", "identifier_case", "on_error", "types", "checksum", "timezone", "numeric_rounding", "on_conflict"];
+
+/// `truncate`: empty the loaded tables first (`true`), and with `"cascade"` also the
+/// tables outside the migration that reference them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Truncate {
+    No,
+    Loaded,
+    Cascade,
+}
+
+/// `on_conflict` (data_only): a row whose key is already in the target is an error
+/// (`error`), left as the target has it (`skip`), or overwritten (`update`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnConflict {
+    Error,
+    Skip,
+    Update,
+}
 
 fn invalid(name: &str, reason: impl Into<String>) -> LiteportError {
     LiteportError::InvalidArgument { what: format!("option \"{name}\" {}", reason.into()) }
@@ -95,7 +116,22 @@ impl MigrateOptions {
                 "data_only" => o.data_only = flag(name, v)?,
                 "schema_only" => o.schema_only = flag(name, v)?,
                 "drop_existing" => o.drop_existing = flag(name, v)?,
-                "truncate" => o.truncate = flag(name, v)?,
+                "truncate" => {
+                    o.truncate = match (v.as_bool(), v.as_str()) {
+                        (Some(true), _) => Truncate::Loaded,
+                        (Some(false), _) => Truncate::No,
+                        (_, Some("cascade")) => Truncate::Cascade,
+                        _ => return Err(invalid(name, "must be true, false or \"cascade\"")),
+                    }
+                }
+                "on_conflict" => {
+                    o.on_conflict = match v.as_str() {
+                        Some("error") => OnConflict::Error,
+                        Some("skip") => OnConflict::Skip,
+                        Some("update") => OnConflict::Update,
+                        _ => return Err(invalid(name, "must be \"error\", \"skip\" or \"update\"")),
+                    }
+                }
                 "checksum" => o.checksum = flag(name, v)?,
                 "timezone" => {
                     o.timezone = Some(v.as_str().filter(|z| !z.trim().is_empty()).ok_or_else(|| invalid(name, "must be a time zone name"))?.to_string())

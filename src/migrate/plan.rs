@@ -6,7 +6,7 @@
 //! for each view, trigger and virtual table, which are not translated.
 
 use super::ddl::{self, qualified, TableSpec};
-use super::options::MigrateOptions;
+use super::options::{MigrateOptions, Truncate};
 use crate::sqlite::catalog::{Catalog, OtherObject, TableInfo};
 
 /// The SQLite tables the options select, in the catalog's (name) order.
@@ -89,18 +89,25 @@ pub fn build_steps(specs: &[TableSpec], others: &[OtherObject], opts: &MigrateOp
         }
     }
     if !opts.schema_only {
-        if opts.truncate && !specs.is_empty() {
+        if opts.truncate != Truncate::No && !specs.is_empty() {
             let all: Vec<String> = specs.iter().map(|s| qualified(schema, &s.target)).collect();
-            push("truncate", "", format!("TRUNCATE {}", all.join(", ")), None, None);
+            let (cascade, note) = match opts.truncate {
+                Truncate::Cascade => (" CASCADE", Some("CASCADE: tables outside the migration that reference these are emptied too".to_string())),
+                _ => ("", None),
+            };
+            push("truncate", "", format!("TRUNCATE {}{cascade}", all.join(", ")), note, None);
         }
         for i in load_order(specs) {
             let spec = &specs[i];
             let staging = spec.staging.clone();
             push("create staging", &staging, ddl::create_staging_sql(spec, schema, server, opts.on_error, opts.timezone.as_deref()), None, Some(i));
             let load_note = if opts.data_only { notes(spec) } else { None };
-            push("load", &spec.target, ddl::load_sql(spec, schema), load_note, Some(i));
-            // Loading into existing tables restarts whatever sequence the key has.
-            if let Some(column) = &spec.rowid_alias {
+            push("load", &spec.target, ddl::load_sql(spec, schema, opts.on_conflict), load_note, Some(i));
+            // Every sequence the target's columns have (the rowid alias's identity, an
+            // ORM's serial or identity columns) continues above what was loaded.
+            let mut restarted: Vec<&String> = spec.rowid_alias.iter().collect();
+            restarted.extend(spec.sequence_columns.iter().filter(|c| spec.rowid_alias.as_ref() != Some(*c)));
+            for column in restarted {
                 push("restart identity", &spec.target, ddl::restart_identity_sql(spec, column, schema), None, Some(i));
             }
             push("drop staging", &staging, format!("DROP FOREIGN TABLE {}", qualified(schema, &staging)), None, Some(i));

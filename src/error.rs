@@ -129,6 +129,9 @@ pub enum LiteportError {
     #[error("liteport: {what}")]
     InvalidArgument { what: String },
 
+    #[error("liteport.migrate did not start: the data check found rows the target would refuse: {what}")]
+    WouldFail { what: String },
+
     #[error("liteport: {what}")]
     AlreadyExists { what: String, hint: String },
 
@@ -170,6 +173,7 @@ impl LiteportError {
             LiteportError::InvalidOptionValue { .. } => ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE,
             LiteportError::MissingOption { .. } => ERRCODE_FDW_OPTION_NAME_NOT_FOUND,
             LiteportError::InvalidArgument { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
+            LiteportError::WouldFail { .. } => ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION,
             LiteportError::PermissionDenied { .. } => ERRCODE_INSUFFICIENT_PRIVILEGE,
             LiteportError::AlreadyExists { .. } => ERRCODE_DUPLICATE_TABLE,
             LiteportError::Interrupted { .. } => ERRCODE_QUERY_CANCELED,
@@ -202,6 +206,7 @@ impl LiteportError {
                  in liteport.migrate, {{\"on_error\": \"reject\"}} files such rows in liteport.rejects instead of stopping.",
                 crate::fdw::import_sql::pg_literal(server)
             )),
+            LiteportError::WouldFail { .. } => Some("SELECT kind, object, note FROM liteport.plan(server, schema, options) WHERE kind = 'data check' shows every finding.".into()),
             LiteportError::UnsupportedType { .. } => {
                 Some("Declare the column as text or bytea and convert it in SQL.".into())
             }

@@ -578,9 +578,16 @@ mod tests {
         let path = fixture("abort", "CREATE TABLE a(x INTEGER); INSERT INTO a VALUES (1), (2.5);");
         server("abort_src", &path);
         run("CREATE SCHEMA ab");
-        let err = error_of("SELECT * FROM liteport.migrate('abort_src', 'ab')");
-        assert_eq!(err, "22P02: liteport server \"abort_src\", table \"a\", column \"x\", rowid 2: cannot convert 2.5 to bigint: has a fractional part; an integer column would lose it");
-        assert_eq!(one::<i64>("SELECT count(*) FROM pg_class WHERE relnamespace = 'ab'::regnamespace"), 0);
+        // A new table gets a type that holds 2.5 ...
+        run("SELECT count(*) FROM liteport.migrate('abort_src', 'ab')");
+        assert_eq!(one::<String>("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'ab.a'::regclass AND attname = 'x'"), "numeric");
+        run("DROP TABLE ab.a");
+        // ... an existing bigint column does not: the data check refuses before loading.
+        run("CREATE TABLE ab.a (x bigint)");
+        let err = error_of("SELECT * FROM liteport.migrate('abort_src', 'ab', '{\"data_only\": true}')");
+        assert!(err.starts_with("23000: liteport.migrate did not start"), "{err}");
+        assert!(err.contains("column \"x\": values that do not convert to bigint (e.g. 2.5): 1 row, e.g. rowid 2"), "{err}");
+        assert_eq!(one::<i64>("SELECT count(*) FROM ab.a"), 0);
     }
 
     /// With liteport.read_ahead on, a scan reads exactly what it reads directly: every

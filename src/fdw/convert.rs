@@ -44,7 +44,9 @@ pub enum Target {
     Jsonb,
     /// Any other type (a domain, an enum, interval, ...): SQLite's text rendering
     /// through the type's own input function.
-    ByInputFunction { finfo: Box<pg_sys::FmgrInfo>, typioparam: pg_sys::Oid, typmod: i32 },
+    /// `array`: an array type, which also reads a JSON array; `enum_type`: an enum,
+    /// whose error names the labels.
+    ByInputFunction { finfo: Box<pg_sys::FmgrInfo>, typioparam: pg_sys::Oid, typmod: i32, array: bool, enum_type: Option<pg_sys::Oid> },
 }
 
 /// How numbers in a date/time column are read: the column's `epoch_unit` (default
@@ -98,7 +100,9 @@ impl Target {
                 unsafe { pg_sys::getTypeInputInfo(typoid, &mut input_fn, &mut typioparam) };
                 let mut finfo = Box::new(unsafe { std::mem::zeroed::<pg_sys::FmgrInfo>() });
                 unsafe { pg_sys::fmgr_info(input_fn, finfo.as_mut()) };
-                Target::ByInputFunction { finfo, typioparam, typmod }
+                let array = unsafe { pg_sys::get_element_type(typoid) } != pg_sys::Oid::INVALID;
+                let enum_type = unsafe { pg_sys::type_is_enum(typoid) }.then_some(typoid);
+                Target::ByInputFunction { finfo, typioparam, typmod, array, enum_type }
             }
         }
     }
@@ -123,6 +127,24 @@ fn within_precision(usecs: i64, step: i64) -> Result<i64, ValueError> {
         ));
     }
     Ok(usecs)
+}
+
+/// An enum's labels in order (from the syscache, read once per value that is checked:
+/// enums are small).
+fn enum_labels(typoid: pg_sys::Oid) -> Vec<String> {
+    unsafe {
+        let list = pg_sys::SearchSysCacheList(pg_sys::SysCacheIdentifier::ENUMTYPOIDNAME as i32, 1, Datum::from(typoid), Datum::from(0), Datum::from(0));
+        let mut labels: Vec<(f32, String)> = Vec::new();
+        for i in 0..(*list).n_members as usize {
+            let tuple = &mut (*(*(*list).members.as_mut_ptr().add(i))).tuple;
+            let form = pg_sys::GETSTRUCT(tuple) as *mut pg_sys::FormData_pg_enum;
+            let label = std::ffi::CStr::from_ptr((*form).enumlabel.data.as_ptr()).to_string_lossy().into_owned();
+            labels.push(((*form).enumsortorder, label));
+        }
+        pg_sys::ReleaseCatCacheList(list);
+        labels.sort_by(|a, b| a.0.total_cmp(&b.0));
+        labels.into_iter().map(|(_, l)| l).collect()
+    }
 }
 
 /// The largest text or blob Postgres holds in one field (MaxAllocSize less the
@@ -577,11 +599,23 @@ impl Target {
                 }
                 unsafe { json_from_text(&cell.text()?, binary, protect) }
             }
-            Target::ByInputFunction { finfo, typioparam, typmod } => {
+            Target::ByInputFunction { finfo, typioparam, typmod, array, enum_type } => {
                 if cell.is_blob() {
                     return Err(wrong_class(class));
                 }
                 let text = cell.text()?;
+                // A JSON array (how ORMs store a list) into an array type.
+                let text: Cow<str> = if *array && text.trim_start().starts_with('[') {
+                    Cow::Owned(crate::types::array::json_array_literal(&text).map_err(|why| ValueError::new(ConversionKind::InvalidText, format!("not a JSON array: {why}")))?)
+                } else {
+                    text
+                };
+                if let Some(oid) = *enum_type {
+                    let labels = enum_labels(oid);
+                    if !labels.iter().any(|l| l.as_str() == text) {
+                        return Err(ValueError::new(ConversionKind::InvalidText, format!("not a label of the enum (its labels: {})", labels.join(", "))));
+                    }
+                }
                 let cstr = unsafe { palloc_cstring(&text) };
                 let (finfo_ptr, typioparam, typmod) = (finfo.as_mut() as *mut pg_sys::FmgrInfo, *typioparam, *typmod);
                 // Input functions read DateStyle, IntervalStyle and TimeZone: fixed here,

@@ -78,6 +78,27 @@ pub struct TableSpec {
     /// columns whose sequence (serial, identity: the ORM's own) continues after the load.
     pub key_columns: Vec<String>,
     pub sequence_columns: Vec<String>,
+    /// Loading into an existing table with on_error 'reject': its foreign keys to
+    /// tables this migration loads too, so that a row referencing a rejected (or never
+    /// present) row is rejected as well instead of failing the load or the COMMIT.
+    pub target_references: Vec<TargetReference>,
+    /// ... its NOT NULL columns among the loaded ones, and its unique keys (name,
+    /// columns) whose columns are all loaded: a row that breaks one is rejected too.
+    pub target_not_null: Vec<String>,
+    pub target_unique: Vec<(String, Vec<String>)>,
+}
+
+/// A foreign key of an existing target table to another loaded table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetReference {
+    pub constraint: String,
+    pub columns: Vec<String>,
+    /// The referenced table's target name, its SQLite name, and its columns (target
+    /// names, and the SQLite names its rejects are filed under).
+    pub parent: String,
+    pub parent_source: String,
+    pub parent_columns: Vec<String>,
+    pub parent_source_columns: Vec<String>,
 }
 
 impl TableSpec {
@@ -282,6 +303,9 @@ pub fn table_spec(
         staging,
         key_columns: vec![],
         sequence_columns: vec![],
+        target_references: vec![],
+        target_not_null: vec![],
+        target_unique: vec![],
     }
 }
 
@@ -409,10 +433,15 @@ pub fn create_staging_sql(spec: &TableSpec, schema_name: &str, server: &str, on_
 }
 
 pub fn load_sql(spec: &TableSpec, schema_name: &str, on_conflict: crate::migrate::options::OnConflict) -> String {
+    load_from_sql(spec, schema_name, on_conflict, &qualified(schema_name, &spec.staging))
+}
+
+/// The load from `source` (the staging foreign table, or the staged rows).
+pub fn load_from_sql(spec: &TableSpec, schema_name: &str, on_conflict: crate::migrate::options::OnConflict, source: &str) -> String {
     use crate::migrate::options::OnConflict;
     let loaded: Vec<String> = spec.loaded_columns().map(|c| c.target.clone()).collect();
     let cols = idents(&loaded);
-    let insert = format!("INSERT INTO {} ({cols}) SELECT {cols} FROM {}", qualified(schema_name, &spec.target), qualified(schema_name, &spec.staging));
+    let insert = format!("INSERT INTO {} ({cols}) SELECT {cols} FROM {source}", qualified(schema_name, &spec.target));
     match on_conflict {
         OnConflict::Error => insert,
         // One row back with the counts, however many rows the load has.
@@ -421,12 +450,109 @@ pub fn load_sql(spec: &TableSpec, schema_name: &str, on_conflict: crate::migrate
             let set: Vec<String> = loaded.iter().filter(|c| !spec.key_columns.contains(c)).map(|c| format!("{0} = EXCLUDED.{0}", pg_ident(c))).collect();
             let action = if set.is_empty() { "DO NOTHING".to_string() } else { format!("DO UPDATE SET {}", set.join(", ")) };
             format!(
-                "WITH loaded AS ({insert} ON CONFLICT ({}) {action} RETURNING (xmax OPERATOR(pg_catalog.=) 0::pg_catalog.xid) AS inserted) \
+                "WITH loaded AS ({insert} ON CONFLICT ({}) {action} RETURNING (xmax OPERATOR(pg_catalog.=) '0'::pg_catalog.xid) AS inserted) \
                  SELECT pg_catalog.count(*) FILTER (WHERE inserted), pg_catalog.count(*) FILTER (WHERE NOT inserted) FROM loaded",
                 idents(&spec.key_columns)
             )
         }
     }
+}
+
+/// `alias.col IS NOT NULL AND ... AND NOT EXISTS (the referenced row)`: a staged row
+/// whose reference has nothing to point at — in the referenced target table, and for a
+/// reference to its own table also among the rows staged with it.
+fn dangling(spec: &TableSpec, r: &TargetReference, schema: &str, alias: &str) -> String {
+    let present: Vec<String> = r.columns.iter().map(|c| format!("{alias}.{} IS NOT NULL", pg_ident(c))).collect();
+    let matched: Vec<String> = r.columns.iter().zip(&r.parent_columns).map(|(c, p)| format!("p.{} OPERATOR(pg_catalog.=) {alias}.{}", pg_ident(p), pg_ident(c))).collect();
+    let mut absent = format!("NOT EXISTS (SELECT FROM {} p WHERE {})", qualified(schema, &r.parent), matched.join(" AND "));
+    if r.parent == spec.target {
+        absent.push_str(&format!(" AND NOT EXISTS (SELECT FROM pg_temp.{} p WHERE {})", pg_ident(&staged_rows_name(spec)), matched.join(" AND ")));
+    }
+    format!("({} AND {absent})", present.join(" AND "))
+}
+
+/// The rows of a reject-mode load into an existing table with foreign keys, staged once
+/// in a temporary table (SQLite is read once; conversion rejects are filed once).
+pub fn stage_rows_sql(spec: &TableSpec, schema: &str) -> String {
+    let cols = idents(&spec.loaded_columns().map(|c| c.target.clone()).collect::<Vec<_>>());
+    format!("CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {cols} FROM {}", pg_ident(&staged_rows_name(spec)), qualified(schema, &spec.staging))
+}
+
+pub fn staged_rows_name(spec: &TableSpec) -> String {
+    crate::migrate::options::truncate_identifier(&format!("{}_rows", spec.staging))
+}
+
+/// Load the staged rows that are left.
+pub fn load_staged_sql(spec: &TableSpec, schema: &str, on_conflict: crate::migrate::options::OnConflict) -> String {
+    load_from_sql(spec, schema, on_conflict, &format!("pg_temp.{}", pg_ident(&staged_rows_name(spec))))
+}
+
+/// What a reject for a dangling reference says: the rejected row it pointed at (found
+/// among the referenced table's rejects by the SQLite values filed with it), or that
+/// SQLite never had one.
+fn dangling_reason(r: &TargetReference, alias: &str, schema: &str) -> String {
+    let matched: Vec<String> = r
+        .parent_source_columns
+        .iter()
+        .zip(&r.columns)
+        .map(|(p, c)| format!("x.\"row\" OPERATOR(pg_catalog.->>) {} OPERATOR(pg_catalog.=) {alias}.{}::pg_catalog.text", pg_literal(p), pg_ident(c)))
+        .collect();
+    format!(
+        "COALESCE('references rejected row ' OPERATOR(pg_catalog.||) {} OPERATOR(pg_catalog.||) ' rowid ' OPERATOR(pg_catalog.||) \
+         (SELECT x.rowid::pg_catalog.text FROM liteport.rejects x WHERE x.target OPERATOR(pg_catalog.=) {} AND {} LIMIT 1), \
+         'references no row of ' OPERATOR(pg_catalog.||) {} OPERATOR(pg_catalog.||) ' (foreign key ' OPERATOR(pg_catalog.||) {} OPERATOR(pg_catalog.||) ', which SQLite does not enforce)')",
+        pg_literal(&r.parent_source),
+        pg_literal(&qualified(schema, &r.parent)),
+        matched.join(" AND "),
+        pg_literal(&r.parent_source),
+        pg_literal(&r.constraint)
+    )
+}
+
+/// Remove the staged rows matching `condition` and file each in liteport.rejects, with
+/// the column (a SQL expression), SQLSTATE and reason (a SQL expression) given.
+fn file_rejects(spec: &TableSpec, schema: &str, server: &str, condition: &str, column: &str, sqlstate: &str, reason: &str) -> String {
+    let rowid = spec.rowid_alias.as_ref().map_or("NULL::bigint".to_string(), |a| format!("t.{}::bigint", pg_ident(a)));
+    format!(
+        "WITH t AS (DELETE FROM pg_temp.{} t WHERE {condition} RETURNING t.*) \
+         INSERT INTO liteport.rejects (server, source_table, target, rowid, column_name, sqlstate, error, \"row\") \
+         SELECT {}, {}, {}, {rowid}, {column}, {}, {reason}, pg_catalog.to_jsonb(t) FROM t",
+        pg_ident(&staged_rows_name(spec)),
+        pg_literal(server),
+        pg_literal(&spec.source),
+        pg_literal(&qualified(schema, &spec.target)),
+        pg_literal(sqlstate),
+    )
+}
+
+/// Remove and file the staged rows with a NULL in a NOT NULL column of the target.
+pub fn reject_null_sql(spec: &TableSpec, schema: &str, server: &str) -> Option<String> {
+    if spec.target_not_null.is_empty() {
+        return None;
+    }
+    let condition = spec.target_not_null.iter().map(|c| format!("t.{} IS NULL", pg_ident(c))).collect::<Vec<_>>().join(" OR ");
+    let which = spec.target_not_null.iter().map(|c| format!("WHEN t.{} IS NULL THEN {}", pg_ident(c), pg_literal(c))).collect::<Vec<_>>().join(" ");
+    Some(file_rejects(spec, schema, server, &condition, &format!("CASE {which} END"), "23502", "'NULL into a NOT NULL column of the target'"))
+}
+
+/// Remove and file the staged rows that repeat a unique key of the target: of rows
+/// with one key the first stays; with `existing`, also rows whose key the target holds.
+pub fn reject_duplicates_sql(spec: &TableSpec, schema: &str, server: &str, name: &str, columns: &[String], existing: bool) -> String {
+    let present: Vec<String> = columns.iter().map(|c| format!("t.{} IS NOT NULL", pg_ident(c))).collect();
+    let same = |other: &str| columns.iter().map(|c| format!("{other}.{0} OPERATOR(pg_catalog.=) t.{0}", pg_ident(c))).collect::<Vec<_>>().join(" AND ");
+    let mut repeated = format!("EXISTS (SELECT FROM pg_temp.{} o WHERE {} AND o.ctid OPERATOR(pg_catalog.<) t.ctid)", pg_ident(&staged_rows_name(spec)), same("o"));
+    if existing {
+        repeated = format!("({repeated} OR EXISTS (SELECT FROM {} p WHERE {}))", qualified(schema, &spec.target), same("p"));
+    }
+    let condition = format!("{} AND {repeated}", present.join(" AND "));
+    file_rejects(spec, schema, server, &condition, &pg_literal(columns.first().map(String::as_str).unwrap_or("")), "23505", &pg_literal(&format!("repeats the key ({}) of the target's unique key {name}", columns.join(", "))))
+}
+
+/// Remove the staged rows whose reference `r` resolves to nothing and file each in
+/// liteport.rejects (SQLSTATE 23503, with the reason). For a reference to the table
+/// itself migrate repeats it until no row goes (a removed row may leave others dangling).
+pub fn reject_dangling_sql(spec: &TableSpec, r: &TargetReference, schema: &str, server: &str) -> String {
+    file_rejects(spec, schema, server, &dangling(spec, r, schema, "t"), &pg_literal(r.columns.first().map(String::as_str).unwrap_or("")), "23503", &dangling_reason(r, "t", schema))
 }
 
 /// After the load, the identity continues above the highest id — or above SQLite's

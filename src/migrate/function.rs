@@ -22,6 +22,8 @@ pub struct Prepared {
     pub specs: Vec<TableSpec>,
     pub steps: Vec<Step>,
     pub opts: MigrateOptions,
+    /// data_only: each table's data check (target name, findings).
+    pub checks: Vec<(String, super::check::TableCheck)>,
 }
 
 /// The columns of an existing table `schema.table`, or None when there is no such table.
@@ -273,6 +275,15 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
         if opts.data_only && opts.truncate == Truncate::Loaded {
             refuse_truncate_of_referenced(schema, &specs);
         }
+        if opts.data_only && opts.on_error == OnError::Reject {
+            let references: Vec<_> = specs.iter().map(|s| super::check::target_references(schema, s, &specs)).collect();
+            for (spec, r) in specs.iter_mut().zip(references) {
+                spec.target_references = r;
+                let (not_null, unique) = super::check::target_not_null_and_unique(schema, spec);
+                spec.target_not_null = not_null;
+                spec.target_unique = unique;
+            }
+        }
     }
     let others: Vec<_> = catalog
         .others
@@ -283,6 +294,24 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
     let mut steps = build_steps(&specs, &others, &opts, schema, server);
     // For running the steps by hand: every name in them is qualified, and this makes
     // sure of it in the session that runs them.
+    // Loading into an existing schema: what the data will meet there, per table.
+    let mut checks = Vec::new();
+    if opts.data_only && !into_existing {
+        for (i, spec) in specs.iter().enumerate() {
+            let without_rowid = selected.iter().find(|t| t.name == spec.source).is_some_and(|t| t.kind != crate::sqlite::schema::RelationKind::Table);
+            let check = super::check::check_table(&conn, schema, spec, &specs, without_rowid, &opts);
+            let summary = check.summary();
+            let position = steps.iter().position(|s| s.kind == "create staging" && s.table == Some(i)).unwrap_or(steps.len());
+            steps.insert(position, super::plan::Step {
+                kind: "data check",
+                object: spec.target.clone(),
+                sql: crate::sql_names::comment_lines(&summary),
+                note: Some(summary),
+                table: Some(i),
+            });
+            checks.push((qualified(schema, &spec.target), check));
+        }
+    }
     steps.insert(0, super::plan::Step { kind: "settings", object: String::new(), sql: "SET search_path = pg_catalog, pg_temp".into(), note: Some("for running these steps by hand (liteport.migrate runs with it already)".into()), table: None });
     if let Some((writer, evidence)) = conn.writer_and_evidence() {
         steps.insert(1, super::plan::Step {
@@ -293,7 +322,7 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
             table: None,
         });
     }
-    Prepared { conn, specs, steps, opts }
+    Prepared { conn, specs, steps, opts, checks }
 }
 
 /// The steps liteport.migrate would run, in order, without running anything: the
@@ -376,7 +405,7 @@ fn run_load(sql: &str, on_conflict: OnConflict, target: &str) -> (i64, i64) {
 }
 
 /// Rows of a SQLite table (for the rows on_conflict skipped).
-fn sqlite_rows(conn: &SqliteConnection, table: &str) -> i64 {
+pub fn sqlite_rows(conn: &SqliteConnection, table: &str) -> i64 {
     let sql = format!("SELECT count(*) FROM {}", crate::fdw::deparse::sqlite_ident(table));
     conn.db().query_row(&sql, [], |r| r.get::<_, i64>(0)).map_err(|e| conn.sqlite_error(&format!("counting \"{table}\""), &e)).or_report()
 }
@@ -396,6 +425,9 @@ fn migrate(
     crate::settings::with_fixed_settings(|| {
         require_create_on_schema(target_schema);
         let prepared = prepare(server, target_schema, &options, false);
+        if let Some(why) = super::check::refusal(&prepared.checks, &prepared.opts) {
+            LiteportError::WouldFail { what: why }.report();
+        }
         let n = prepared.specs.len();
         let mut copied = vec![0i64; n];
         let mut rejected = vec![0i64; n];
@@ -404,11 +436,17 @@ fn migrate(
         let mut untranslated = vec![0usize; n];
         let mut updated_rows = vec![0i64; n];
         let mut source_rows = vec![0i64; n];
-        let fresh = !prepared.opts.data_only || prepared.opts.truncate != Truncate::No;
+        // A load replaces earlier rejects of its targets (before any step files new
+        // ones): liteport.rejects holds what the last load of each table left out.
+        if prepared.opts.on_error == OnError::Reject && !prepared.opts.schema_only {
+            for spec in &prepared.specs {
+                rejects::clear_for(&qualified(target_schema, &spec.target));
+            }
+        }
         for (number, step) in prepared.steps.iter().enumerate() {
             let context = format!("liteport.migrate step {} ({} {})", number + 1, step.kind, crate::sql_names::visible(&step.object));
             let _context = crate::error::ContextScope::push(&context);
-            if step.kind == "settings" {
+            if step.kind == "settings" || step.kind == "data check" {
                 continue;
             }
             if step.is_report() {
@@ -421,9 +459,6 @@ fn migrate(
                 "load" => {
                     let t = step.table.expect("a load belongs to a table");
                     let target = qualified(target_schema, &prepared.specs[t].target);
-                    if prepared.opts.on_error == OnError::Reject && fresh {
-                        rejects::clear_for(&target);
-                    }
                     let started = Instant::now();
                     let (inserted, updated) = run_load(&step.sql, prepared.opts.on_conflict, &target);
                     copied[t] = inserted + updated;
@@ -435,6 +470,16 @@ fn migrate(
                     rejected[t] = if prepared.opts.on_error == OnError::Reject { rejects::count_for(&target) } else { 0 };
                     let rejected_note = if rejected[t] > 0 { format!(", {} rejected (see liteport.rejects)", rejected[t]) } else { String::new() };
                     pgrx::notice!("liteport: {target}: {} rows in {:.3} s{rejected_note}", copied[t], seconds[t]);
+                }
+                "reject dangling" => {
+                    // A reference to the table itself: until no row goes.
+                    let repeat = step.note.is_some();
+                    loop {
+                        let gone = Spi::connect_mut(|c| c.update(step.sql.as_str(), None, &[]).map(|r| r.len())).unwrap_or_else(|e| panic!("{}: {e}", step.sql));
+                        if !repeat || gone == 0 {
+                            break;
+                        }
+                    }
                 }
                 _ if step.is_guarded() => {
                     if let Some(w) = run_constraint(step) {

@@ -6,7 +6,7 @@
 //! for each view, trigger and virtual table, which are not translated.
 
 use super::ddl::{self, qualified, TableSpec};
-use super::options::{MigrateOptions, Truncate};
+use super::options::{MigrateOptions, OnError, Truncate};
 use crate::sqlite::catalog::{Catalog, OtherObject, TableInfo};
 
 /// The SQLite tables the options select, in the catalog's (name) order.
@@ -102,7 +102,28 @@ pub fn build_steps(specs: &[TableSpec], others: &[OtherObject], opts: &MigrateOp
             let staging = spec.staging.clone();
             push("create staging", &staging, ddl::create_staging_sql(spec, schema, server, opts.on_error, opts.timezone.as_deref()), None, Some(i));
             let load_note = if opts.data_only { notes(spec) } else { None };
-            push("load", &spec.target, ddl::load_sql(spec, schema, opts.on_conflict), load_note, Some(i));
+            if opts.data_only && opts.on_error == OnError::Reject {
+                // Rows the target's constraints would refuse are rejected like rows that
+                // do not convert: NULLs into NOT NULL, repeated keys, and rows
+                // referencing a rejected row (or one SQLite never had), before they
+                // reach the target (whose deferred foreign keys would fail the COMMIT).
+                push("stage rows", &ddl::staged_rows_name(spec), ddl::stage_rows_sql(spec, schema), None, Some(i));
+                if let Some(sql) = ddl::reject_null_sql(spec, schema, server) {
+                    push("reject nulls", &spec.target, sql, None, Some(i));
+                }
+                for (name, columns) in &spec.target_unique {
+                    let existing = opts.on_conflict == super::options::OnConflict::Error;
+                    push("reject duplicates", name, ddl::reject_duplicates_sql(spec, schema, server, name, columns, existing), None, Some(i));
+                }
+                for r in &spec.target_references {
+                    let note = (r.parent == spec.target).then(|| "repeated until no row is left (a removed row may leave others dangling)".to_string());
+                    push("reject dangling", &r.constraint, ddl::reject_dangling_sql(spec, r, schema, server), note, Some(i));
+                }
+                push("load", &spec.target, ddl::load_staged_sql(spec, schema, opts.on_conflict), load_note, Some(i));
+                push("drop staged rows", &ddl::staged_rows_name(spec), format!("DROP TABLE pg_temp.{}", crate::sql_names::pg_ident(&ddl::staged_rows_name(spec))), None, Some(i));
+            } else {
+                push("load", &spec.target, ddl::load_sql(spec, schema, opts.on_conflict), load_note, Some(i));
+            }
             // Every sequence the target's columns have (the rowid alias's identity, an
             // ORM's serial or identity columns) continues above what was loaded.
             let mut restarted: Vec<&String> = spec.rowid_alias.iter().collect();

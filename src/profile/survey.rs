@@ -28,6 +28,8 @@ pub struct Needs {
     /// Whether every value converts to the declaration's mapping, which reads it as
     /// this (None: bytea, which reads everything).
     pub read_as: Option<ReadAs>,
+    /// Values a numeric(precision, scale) would have to round or cannot hold.
+    pub numeric_fits: Option<(i64, i64)>,
 }
 
 /// What the declaration's plain mapping must read every value as.
@@ -145,6 +147,9 @@ pub struct Holds {
     pub unreadable: i64,
     pub unreadable_example: Option<(i64, String)>,
     pub unreadable_numbers: i64,
+    /// Numbers that do not fit `Needs::numeric_fits`, and the first one's row and value.
+    pub not_fitting: i64,
+    pub not_fitting_example: Option<(i64, String)>,
     /// Values text cannot hold (blobs or text that are not UTF-8, or hold NUL).
     pub not_text_like: i64,
 }
@@ -198,7 +203,7 @@ pub fn survey(db: &Connection, table: &str, columns: &[(String, Needs)], rowid: 
         })?;
     }
     // 2. One pass in Rust for digits and encodings.
-    let rust: Vec<usize> = columns.iter().enumerate().filter(|(_, (_, n))| n.decimal || n.raw || n.read_as.is_some()).map(|(i, _)| i).collect();
+    let rust: Vec<usize> = columns.iter().enumerate().filter(|(_, (_, n))| n.decimal || n.raw || n.read_as.is_some() || n.numeric_fits.is_some()).map(|(i, _)| i).collect();
     if !rust.is_empty() {
         let names: Vec<String> = rust.iter().map(|&i| ident(&columns[i].0)).collect();
         let key = rowid.map(str::to_string).unwrap_or_else(|| "NULL".into());
@@ -231,6 +236,22 @@ pub fn survey(db: &Connection, table: &str, columns: &[(String, Needs)], rowid: 
                             _ => false,
                         };
                         h.unreadable_numbers += number as i64;
+                    }
+                }
+                if let Some((precision, scale)) = needs.numeric_fits {
+                    let literal = match value {
+                        ValueRef::Integer(v) => Some(v.to_string()),
+                        ValueRef::Real(v) if v.is_finite() => Some(format!("{v:?}")),
+                        ValueRef::Text(t) => std::str::from_utf8(t).ok().map(str::to_string),
+                        _ => None,
+                    };
+                    if let Some(shape) = literal.as_deref().and_then(decimal::shape) {
+                        if shape.significant_scale > scale || shape.integer_digits > precision - scale {
+                            h.not_fitting += 1;
+                            if h.not_fitting_example.is_none() {
+                                h.not_fitting_example = Some((at, describe(value)));
+                            }
+                        }
                     }
                 }
                 if needs.raw {
@@ -358,6 +379,7 @@ pub fn needs(declared: &str, mode: crate::types::declared::TypesMode, hints: Hin
         decimal: matches!(base.as_str(), "DECIMAL" | "NUMERIC") && width.is_some(),
         raw: false,
         read_as: ReadAs::for_type(&crate::types::declared::postgres_type_for(declared)),
+        numeric_fits: None,
     }
 }
 
@@ -459,7 +481,7 @@ mod tests {
                                   (3, NULL, 'x', 2, NULL, 12345678, NULL);",
         )
         .unwrap();
-        let all = Needs { text_length: true, integer_range: true, zero_one: true, json: true, decimal: true, raw: true };
+        let all = Needs { text_length: true, integer_range: true, zero_one: true, json: true, decimal: true, raw: true, read_as: None, numeric_fits: None };
         let cols: Vec<(String, Needs)> = ["name", "n", "flag", "doc", "amount", "raw"].iter().map(|c| (c.to_string(), all)).collect();
         let h = survey(&db, "t", &cols, Some("id")).unwrap();
         assert_eq!(h[0].max_text_chars, Some(6));

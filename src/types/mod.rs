@@ -5,6 +5,7 @@
 //! layer only wraps the results into Datums.
 
 pub mod datetime;
+pub mod array;
 pub mod decimal;
 pub mod declared;
 pub mod json;

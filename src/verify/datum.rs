@@ -76,6 +76,8 @@ pub struct TargetColumn {
     /// The zone naive text means (a text Datum), for `Canon::Naive`.
     zone: Option<String>,
     utf8: bool,
+    /// An array type: JSON array text is read as its elements.
+    array: bool,
 }
 
 impl TargetColumn {
@@ -108,7 +110,8 @@ impl TargetColumn {
             pg_sys::fmgr_info(out_fn, output.as_mut());
             let mut input = Box::new(std::mem::zeroed::<pg_sys::FmgrInfo>());
             pg_sys::fmgr_info(in_fn, input.as_mut());
-            TargetColumn { kind, output, input, typioparam, typmod, zone, utf8: pg_sys::GetDatabaseEncoding() == pg_sys::pg_enc::PG_UTF8 as i32 }
+            let array = pg_sys::get_element_type(typoid) != pg_sys::Oid::INVALID;
+            TargetColumn { kind, output, input, typioparam, typmod, zone, utf8: pg_sys::GetDatabaseEncoding() == pg_sys::pg_enc::PG_UTF8 as i32, array }
         }
     }
 
@@ -202,6 +205,9 @@ impl TargetColumn {
                 Ok(Some(normal::micros(tag::MICROS, utc.value() as i64 + PG_EPOCH_MICROS)))
             }
             Canon::Input(text) => {
+                // A JSON array into an array type: its elements, read by serde_json here
+                // (the load reads them with its own parser).
+                let text = if self.array && text.trim_start().starts_with('[') { json_array_literal(&text).ok_or(Unreadable("not a JSON array of scalars"))? } else { text };
                 let (finfo, typioparam, typmod) = (self.input.as_mut() as *mut pg_sys::FmgrInfo, self.typioparam, self.typmod);
                 let datum = crate::subtransaction::run_catching(move || unsafe {
                     let _fixed = crate::settings::FixedFormat::new();
@@ -213,4 +219,34 @@ impl TargetColumn {
             }
         }
     }
+}
+
+/// A JSON array of scalars (or nested arrays) as a Postgres array literal: strings
+/// quoted, numbers with their digits as written, null as NULL.
+fn json_array_literal(text: &str) -> Option<String> {
+    fn element(v: &serde_json::Value, out: &mut String) -> Option<()> {
+        match v {
+            serde_json::Value::Null => out.push_str("NULL"),
+            serde_json::Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            serde_json::Value::Number(n) => out.push_str(&format!("\"{n}\"")),
+            serde_json::Value::String(s) => out.push_str(&format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))),
+            serde_json::Value::Array(items) => {
+                out.push('{');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    element(item, out)?;
+                }
+                out.push('}');
+            }
+            serde_json::Value::Object(_) => return None,
+        }
+        Some(())
+    }
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    value.is_array().then_some(())?;
+    let mut out = String::new();
+    element(&value, &mut out)?;
+    Some(out)
 }

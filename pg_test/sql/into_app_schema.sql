@@ -33,7 +33,7 @@ SELECT * FROM liteport.migrate('orm_app', 'orm', '{"data_only": true, "truncate"
 -- deferred foreign keys then hold at COMMIT.
 BEGIN;
 SELECT table_name, rows_copied, rows_rejected, status FROM liteport.migrate('orm_app', 'orm', '{"data_only": true, "truncate": "cascade", "on_error": "reject", "exclude": []}') ORDER BY 1;
-SELECT source_table, rowid, column_name, sqlstate, error FROM liteport.rejects ORDER BY source_table, rowid;
+SELECT source_table, rowid, column_name, sqlstate, error FROM liteport.rejects WHERE server = 'orm_app' ORDER BY source_table, rowid;
 SELECT id, name, email, mood, tags, ip, uid, created IS NOT NULL AS created_by_default FROM orm.authors ORDER BY id;
 SELECT id, author_id, title, pages, parent_id FROM orm.books ORDER BY id;
 SELECT count(*) AS reviews_left FROM orm.reviews;

@@ -30,7 +30,7 @@ BEGIN
         ('try_to_numeric', 'As liteport.to_numeric, but NULL when the value does not convert'),
         ('to_timestamp', 'ISO text (an offset converts to UTC) or an epoch number in epoch_unit (s, ms, us, julian, auto) to timestamp'),
         ('try_to_timestamp', 'As liteport.to_timestamp, but NULL when the value does not convert'),
-        ('to_timestamptz', 'ISO text (naive text in the session TimeZone) or an epoch number in epoch_unit to timestamptz'),
+        ('to_timestamptz', 'ISO text (naive text is UTC; an offset gives that instant) or an epoch number in epoch_unit to timestamptz'),
         ('try_to_timestamptz', 'As liteport.to_timestamptz, but NULL when the value does not convert'),
         ('to_date', 'ISO date, or a timestamp or epoch number at midnight UTC, to date'),
         ('try_to_date', 'As liteport.to_date, but NULL when the value does not convert'),
@@ -48,7 +48,7 @@ END
 $comments$;
 
 COMMENT ON FOREIGN DATA WRAPPER liteport IS 'SQLite files as foreign tables (server option database or large_object)';
-COMMENT ON TABLE liteport.sync_state IS 'Where each (foreign table, target) pair synced by liteport.sync has got to: the watermark of the last committed run';
+COMMENT ON TABLE liteport.sync_state IS 'Where each role''s (foreign table, target) pair synced by liteport.sync has got to: the watermark of the last committed run';
 COMMENT ON TABLE liteport.sync_log IS 'Every liteport.sync run: start, end, rows inserted, updated and deleted, watermarks, status and error';
 
 -- User data: pg_dump dumps these rows (and the identity sequences' positions) with

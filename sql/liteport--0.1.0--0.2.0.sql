@@ -1,10 +1,274 @@
 -- liteport 0.1.0 -> 0.2.0 (ALTER EXTENSION liteport UPDATE TO '0.2.0').
--- 0.2.0 adds COMMENTs on every function and table (psql's \df+, \dx+, \des+) and marks
--- the tables holding user data (liteport.rejects, sync_state, sync_log and their
--- identity sequences) for pg_dump. The library is replaced by the package; no table
--- or function changes shape. tests/upgrade.sh proves that a database upgraded with
--- this script has exactly the objects of a fresh CREATE EXTENSION liteport.
+--
+-- What changes, and how each step carries the state over:
+--  * Every function runs with a pinned search_path (pg_catalog, pg_temp): the C
+--    functions are replaced with their 0.2.0 definitions; liteport.check, sync_run and
+--    sync return new columns (integrity_check, problem, written_by, notes; note), so
+--    they are dropped and created again (nothing in a database can depend on them).
+--  * to_timestamptz / try_to_timestamptz read naive text as UTC, never the session's
+--    TimeZone, so they are IMMUTABLE now.
+--  * liteport.sync_state is keyed by (owner, foreign_table, target) and records the
+--    watermark's type and the source it was read from; liteport.sync_log gets a note
+--    column. Both tables are rebuilt in their 0.2.0 column order with every row (the
+--    watermark's type is the foreign table column's; sync_log ids and the identity
+--    sequence continue where they were), with their policies, grants and indexes.
+--  * COMMENTs on every function and table (psql's \df+, \dx+, \des+), and the tables
+--    holding user data (liteport.rejects, sync_state, sync_log and their identity
+--    sequences) marked for pg_dump.
+-- tests/upgrade.sh proves that a database upgraded with this script has exactly the
+-- objects of a fresh CREATE EXTENSION liteport, and that no state is lost.
 \echo Use "ALTER EXTENSION liteport UPDATE TO '0.2.0'" to load this file. \quit
+
+-- Functions whose result columns change.
+DROP FUNCTION liteport.sync(pg_catalog.regclass, pg_catalog.regclass, pg_catalog.text[], pg_catalog.text, pg_catalog.jsonb);
+DROP FUNCTION liteport.sync_run(pg_catalog.oid, pg_catalog.oid, pg_catalog.text[], pg_catalog.text, pg_catalog.jsonb);
+DROP FUNCTION liteport."check"(pg_catalog.text);
+
+-- The library's functions as 0.2.0 defines them.
+CREATE OR REPLACE FUNCTION liteport."check"(
+	"server" TEXT
+) RETURNS TABLE (
+	"source" TEXT,
+	"sqlite_version" TEXT,
+	"page_size" bigint,
+	"page_count" bigint,
+	"size_bytes" bigint,
+	"journal_mode" TEXT,
+	"tables" bigint,
+	"integrity_check" TEXT,
+	"ok" bool,
+	"problem" TEXT,
+	"written_by" TEXT,
+	"notes" TEXT
+)
+STRICT VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'check_wrapper';
+
+CREATE OR REPLACE FUNCTION liteport."connections"() RETURNS TABLE (
+	"server_name" TEXT,
+	"database" TEXT,
+	"in_transaction" bool
+)
+STRICT
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'connections_wrapper';
+
+CREATE OR REPLACE FUNCTION liteport."disconnect"() RETURNS INT
+STRICT VOLATILE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'disconnect_wrapper';
+
+CREATE OR REPLACE FUNCTION liteport."migrate"(
+	"server" TEXT,
+	"target_schema" TEXT DEFAULT 'public',
+	"options" jsonb DEFAULT '{}'
+) RETURNS TABLE (
+	"table_name" TEXT,
+	"rows_copied" bigint,
+	"rows_rejected" bigint,
+	"seconds" double precision,
+	"status" TEXT
+)
+STRICT VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'migrate_wrapper';
+
+CREATE OR REPLACE FUNCTION liteport."plan"(
+	"server" TEXT,
+	"target_schema" TEXT DEFAULT 'public',
+	"options" jsonb DEFAULT '{}'
+) RETURNS TABLE (
+	"step" INT,
+	"kind" TEXT,
+	"object" TEXT,
+	"sql" TEXT,
+	"note" TEXT
+)
+STRICT VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'plan_wrapper';
+
+CREATE OR REPLACE FUNCTION liteport."profile"(
+	"server" TEXT,
+	"table_name" TEXT DEFAULT NULL
+) RETURNS TABLE (
+	"table_name" TEXT,
+	"column_name" TEXT,
+	"declared_type" TEXT,
+	"rows" bigint,
+	"nulls" bigint,
+	"integers" bigint,
+	"reals" bigint,
+	"texts" bigint,
+	"blobs" bigint,
+	"empty_strings" bigint,
+	"min_number" NUMERIC,
+	"max_number" NUMERIC,
+	"max_text_length" bigint,
+	"max_blob_length" bigint,
+	"invalid_texts" bigint,
+	"boolean_share" double precision,
+	"iso_date_share" double precision,
+	"iso_timestamp_share" double precision,
+	"iso_timestamptz_share" double precision,
+	"epoch_s_share" double precision,
+	"epoch_ms_share" double precision,
+	"epoch_us_share" double precision,
+	"julian_day_share" double precision,
+	"uuid_text_share" double precision,
+	"uuid_blob_share" double precision,
+	"json_share" double precision,
+	"suggested_type" TEXT,
+	"suggested_options" TEXT,
+	"reason" TEXT
+)
+VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'profile_wrapper';
+
+CREATE OR REPLACE FUNCTION liteport."sync_run"(
+	"foreign_table" oid,
+	"target" oid,
+	"key" TEXT[],
+	"watermark" TEXT,
+	"options" jsonb
+) RETURNS TABLE (
+	"status" TEXT,
+	"rows_inserted" bigint,
+	"rows_updated" bigint,
+	"rows_deleted" bigint,
+	"watermark_before" TEXT,
+	"watermark_after" TEXT,
+	"seconds" double precision,
+	"note" TEXT
+)
+VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'sync_run_wrapper';
+
+CREATE OR REPLACE FUNCTION liteport."verify"(
+	"server" TEXT,
+	"target_schema" TEXT DEFAULT 'public',
+	"options" jsonb DEFAULT '{}'
+) RETURNS TABLE (
+	"table_name" TEXT,
+	"source_rows" bigint,
+	"target_rows" bigint,
+	"rejected_rows" bigint,
+	"source_checksum" TEXT,
+	"target_checksum" TEXT,
+	"matches" bool,
+	"note" TEXT
+)
+STRICT VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'verify_wrapper';
+
+CREATE FUNCTION liteport.sync(
+    foreign_table pg_catalog.regclass,
+    target pg_catalog.regclass,
+    key pg_catalog.text[] DEFAULT NULL,
+    watermark pg_catalog.text DEFAULT NULL,
+    options pg_catalog.jsonb DEFAULT '{}'
+) RETURNS TABLE (status pg_catalog.text, rows_inserted bigint, rows_updated bigint, rows_deleted bigint,
+                 watermark_before pg_catalog.text, watermark_after pg_catalog.text, seconds double precision,
+                 note pg_catalog.text)
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT * FROM liteport.sync_run($1::pg_catalog.oid, $2::pg_catalog.oid, $3, $4, $5) $$;
+
+CREATE OR REPLACE FUNCTION liteport.upload(data pg_catalog.bytea) RETURNS pg_catalog.oid
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- decode(..., 'hex'), not a '\x...' literal: the same bytes whatever
+    -- standard_conforming_strings says.
+    IF pg_catalog.length(data) OPERATOR(pg_catalog.>) 0
+       AND pg_catalog.substring(data, 1, 16) OPERATOR(pg_catalog.<>) pg_catalog.decode('53514c69746520666f726d6174203300', 'hex') THEN
+        RAISE EXCEPTION 'liteport.upload: the data is not a SQLite database: it does not start with the SQLite header'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the bytes of the .db file, e.g. decode(:''content'', ''base64'') after \set content `base64 -w0 app.db`.';
+    END IF;
+    RETURN pg_catalog.lo_from_bytea(0, data);
+END
+$$;
+
+-- liteport.sync_state in 0.2.0's shape, with every row.
+ALTER TABLE liteport.sync_state RENAME TO sync_state_0_1;
+ALTER TABLE liteport.sync_state_0_1 RENAME CONSTRAINT sync_state_pkey TO sync_state_0_1_pkey;
+DROP POLICY sync_state_of_current_role ON liteport.sync_state_0_1;
+CREATE TABLE liteport.sync_state (
+    owner pg_catalog.name NOT NULL DEFAULT CURRENT_USER,
+    foreign_table pg_catalog.regclass NOT NULL,
+    target pg_catalog.regclass NOT NULL,
+    watermark_column pg_catalog.text,
+    watermark_type pg_catalog.regtype,
+    watermark pg_catalog.text,
+    source_identity pg_catalog.text,
+    updated_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (owner, foreign_table, target)
+);
+INSERT INTO liteport.sync_state (owner, foreign_table, target, watermark_column, watermark_type, watermark, source_identity, updated_at)
+SELECT s.owner, s.foreign_table, s.target, s.watermark_column,
+       (SELECT a.atttypid::pg_catalog.regtype FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid OPERATOR(pg_catalog.=) s.foreign_table AND a.attname OPERATOR(pg_catalog.=) s.watermark_column AND NOT a.attisdropped),
+       s.watermark, NULL, s.updated_at
+  FROM liteport.sync_state_0_1 s;
+DROP TABLE liteport.sync_state_0_1;
+ALTER TABLE liteport.sync_state ENABLE ROW LEVEL SECURITY;
+CREATE POLICY sync_state_of_current_role ON liteport.sync_state
+    USING (owner OPERATOR(pg_catalog.=) CURRENT_USER) WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+GRANT SELECT, INSERT, UPDATE, DELETE ON liteport.sync_state TO PUBLIC;
+
+-- liteport.sync_log with its note column, every row, ids and sequence as they were.
+ALTER TABLE liteport.sync_log RENAME TO sync_log_0_1;
+ALTER TABLE liteport.sync_log_0_1 RENAME CONSTRAINT sync_log_pkey TO sync_log_0_1_pkey;
+ALTER INDEX liteport.sync_log_pair RENAME TO sync_log_0_1_pair;
+ALTER SEQUENCE liteport.sync_log_id_seq RENAME TO sync_log_0_1_id_seq;
+DROP POLICY sync_log_of_current_role ON liteport.sync_log_0_1;
+CREATE TABLE liteport.sync_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    foreign_table pg_catalog.regclass NOT NULL,
+    target pg_catalog.regclass NOT NULL,
+    started_at pg_catalog.timestamptz NOT NULL,
+    finished_at pg_catalog.timestamptz NOT NULL,
+    rows_inserted bigint NOT NULL,
+    rows_updated bigint NOT NULL,
+    rows_deleted bigint NOT NULL,
+    watermark_before pg_catalog.text,
+    watermark_after pg_catalog.text,
+    status pg_catalog.text NOT NULL,
+    error pg_catalog.text,
+    note pg_catalog.text,
+    run_by pg_catalog.name NOT NULL DEFAULT CURRENT_USER
+);
+CREATE INDEX sync_log_pair ON liteport.sync_log (foreign_table, target, id);
+INSERT INTO liteport.sync_log (id, foreign_table, target, started_at, finished_at, rows_inserted, rows_updated, rows_deleted,
+                               watermark_before, watermark_after, status, error, note, run_by)
+    OVERRIDING SYSTEM VALUE
+SELECT id, foreign_table, target, started_at, finished_at, rows_inserted, rows_updated, rows_deleted,
+       watermark_before, watermark_after, status, error, NULL, run_by
+  FROM liteport.sync_log_0_1;
+SELECT pg_catalog.setval('liteport.sync_log_id_seq', s.last_value, s.is_called) FROM liteport.sync_log_0_1_id_seq s;
+DROP TABLE liteport.sync_log_0_1;
+ALTER TABLE liteport.sync_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY sync_log_of_current_role ON liteport.sync_log
+    USING (run_by OPERATOR(pg_catalog.=) CURRENT_USER) WITH CHECK (run_by OPERATOR(pg_catalog.=) CURRENT_USER);
+GRANT SELECT, INSERT ON liteport.sync_log TO PUBLIC;
+
+-- Coercion helpers that no longer read the session's TimeZone.
+ALTER FUNCTION liteport.to_timestamptz(pg_catalog.text, pg_catalog.text) IMMUTABLE;
+ALTER FUNCTION liteport.try_to_timestamptz(pg_catalog.text, pg_catalog.text) IMMUTABLE;
 
 DO $comments$
 DECLARE
@@ -32,7 +296,7 @@ BEGIN
         ('try_to_numeric', 'As liteport.to_numeric, but NULL when the value does not convert'),
         ('to_timestamp', 'ISO text (an offset converts to UTC) or an epoch number in epoch_unit (s, ms, us, julian, auto) to timestamp'),
         ('try_to_timestamp', 'As liteport.to_timestamp, but NULL when the value does not convert'),
-        ('to_timestamptz', 'ISO text (naive text in the session TimeZone) or an epoch number in epoch_unit to timestamptz'),
+        ('to_timestamptz', 'ISO text (naive text is UTC; an offset gives that instant) or an epoch number in epoch_unit to timestamptz'),
         ('try_to_timestamptz', 'As liteport.to_timestamptz, but NULL when the value does not convert'),
         ('to_date', 'ISO date, or a timestamp or epoch number at midnight UTC, to date'),
         ('try_to_date', 'As liteport.to_date, but NULL when the value does not convert'),
@@ -50,7 +314,7 @@ END
 $comments$;
 
 COMMENT ON FOREIGN DATA WRAPPER liteport IS 'SQLite files as foreign tables (server option database or large_object)';
-COMMENT ON TABLE liteport.sync_state IS 'Where each (foreign table, target) pair synced by liteport.sync has got to: the watermark of the last committed run';
+COMMENT ON TABLE liteport.sync_state IS 'Where each role''s (foreign table, target) pair synced by liteport.sync has got to: the watermark of the last committed run';
 COMMENT ON TABLE liteport.sync_log IS 'Every liteport.sync run: start, end, rows inserted, updated and deleted, watermarks, status and error';
 
 -- User data: pg_dump dumps these rows (and the identity sequences' positions) with

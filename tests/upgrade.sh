@@ -22,7 +22,7 @@ port=${2:-5634}
 old_version=0.1.0
 old_commit=ccc9ca5
 cache=${LITEPORT_CACHE:-/var/cache/liteport}
-work=/tmp/liteport-upgrade
+work=${LITEPORT_UPGRADE_WORK:-/tmp/liteport-upgrade}
 new_version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 major=$("$src_config" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 
@@ -88,7 +88,7 @@ SELECT 'foreign table', c.oid::regclass, s.srvname, ft.ftoptions,
           FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0)
   FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid JOIN pg_foreign_server s ON s.oid = ft.ftserver ORDER BY 2::text;
 SELECT 'sync_state', foreign_table, target, watermark_column, watermark, updated_at, owner FROM liteport.sync_state ORDER BY 2::text;
-SELECT 'sync_log', * FROM liteport.sync_log ORDER BY id;
+SELECT 'sync_log', id, foreign_table, target, started_at, finished_at, rows_inserted, rows_updated, rows_deleted, watermark_before, watermark_after, status, error, run_by FROM liteport.sync_log ORDER BY id;
 SELECT 'rejects', * FROM liteport.rejects ORDER BY id;
 SELECT 'items', * FROM public.items ORDER BY id;
 SELECT 'mig tables', string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'mig';

@@ -36,8 +36,11 @@ for f in "${files[@]}"; do
     copy=$work/f$n.sqlite
     cp "$f" "$copy" && chmod 644 "$copy"
     before=$(sha256sum "$copy" | cut -c1-64)
-    for types in declared inferred text; do
-        schema="m${n}_$types"
+    # declared twice: the bulk load path and the ordinary INSERT must give the same rows
+    for mode in declared declared:ordinary inferred text; do
+        types=${mode%%:*}
+        bulk=true; [[ $mode == *:ordinary ]] && bulk=false
+        schema="m${n}_${types}_$bulk"
         out=$(psql -X -h "$host" -p "$port" -U postgres -d "$db" -v ON_ERROR_STOP=1 -At -F '|' 2>&1 <<SQL
 SET client_min_messages = warning;
 SET TimeZone = 'Pacific/Chatham'; SET DateStyle = 'SQL, DMY'; SET IntervalStyle = 'iso_8601'; SET extra_float_digits = -15;
@@ -45,22 +48,22 @@ DROP SERVER IF EXISTS s$n CASCADE;
 CREATE SERVER s$n FOREIGN DATA WRAPPER liteport OPTIONS (database '$copy');
 DROP SCHEMA IF EXISTS $schema CASCADE;
 CREATE SCHEMA $schema;
-SELECT 'migrated', count(*), sum(rows_copied) FROM liteport.migrate('s$n', '$schema', '{"types": "$types"}');
+SELECT 'migrated', count(*), sum(rows_copied) FROM liteport.migrate('s$n', '$schema', '{"types": "$types", "bulk": $bulk}');
 SELECT 'table', table_name, matches, coalesce(note, '') FROM liteport.verify('s$n', '$schema', '{"types": "$types"}');
 DROP SCHEMA $schema CASCADE;
 SQL
         )
         rc=$?
         if [[ $rc -ne 0 ]]; then
-            not_ok "$name, types $types: migrate + verify" "$(echo "$out" | grep -m3 -E 'ERROR|DETAIL|HINT' | tr '\n' ' ')"
+            not_ok "$name, types $mode: migrate + verify" "$(echo "$out" | grep -m3 -E 'ERROR|DETAIL|HINT' | tr '\n' ' ')"
             continue
         fi
         tables=$(echo "$out" | grep -c '^table|')
         bad=$(echo "$out" | grep '^table|' | grep -v '^table|[^|]*|t|' || true)
         if [[ -n $bad ]]; then
-            not_ok "$name, types $types: verify" "$(echo "$bad" | head -3 | tr '\n' ' ')"
+            not_ok "$name, types $mode: verify" "$(echo "$bad" | head -3 | tr '\n' ' ')"
         else
-            ok "$name, types $types: $tables tables migrated and verified ($(echo "$out" | grep '^migrated|' | cut -d'|' -f3) rows)"
+            ok "$name, types $mode: $tables tables migrated and verified ($(echo "$out" | grep '^migrated|' | cut -d'|' -f3) rows)"
         fi
     done
     after=$(sha256sum "$copy" | cut -c1-64)

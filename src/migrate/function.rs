@@ -460,7 +460,14 @@ fn migrate(
                     let t = step.table.expect("a load belongs to a table");
                     let target = qualified(target_schema, &prepared.specs[t].target);
                     let started = Instant::now();
-                    let (inserted, updated) = run_load(&step.sql, prepared.opts.on_conflict, &target);
+                    let bulk = prepared.opts.bulk && !prepared.opts.data_only && super::bulk::unsuitable(&prepared.specs[t], true).is_none();
+                    let (inserted, updated) = if bulk {
+                        let table_options: Vec<(String, String)> = prepared.opts.timezone.iter().map(|z| ("timezone".to_string(), z.clone())).collect();
+                        let reject_target = (prepared.opts.on_error == OnError::Reject).then(|| target.clone());
+                        super::bulk::load(&prepared.conn, &prepared.specs[t], target_schema, &table_options, reject_target)
+                    } else {
+                        run_load(&step.sql, prepared.opts.on_conflict, &target)
+                    };
                     copied[t] = inserted + updated;
                     updated_rows[t] = updated;
                     if prepared.opts.on_conflict == OnConflict::Skip {

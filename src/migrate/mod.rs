@@ -2,6 +2,7 @@
 //! the ordered steps (`plan`), and the SQL functions liteport.plan and
 //! liteport.migrate that show and run them (`function`).
 
+pub mod bulk;
 pub mod check;
 pub mod ddl;
 pub mod expr;

@@ -42,6 +42,9 @@ pub struct MigrateOptions {
     /// Round values with more scale than an existing numeric(p,s) column holds, so
     /// (data_only into an application's schema; default: an error).
     pub numeric_rounding: Option<crate::types::decimal::Rounding>,
+    /// Tables this migration creates load through the bulk path (multi-insert, as
+    /// COPY); false: the ordinary INSERT ... SELECT for every table.
+    pub bulk: bool,
 }
 
 impl Default for MigrateOptions {
@@ -60,12 +63,13 @@ impl Default for MigrateOptions {
             checksum: true,
             timezone: None,
             numeric_rounding: None,
+            bulk: true,
         }
     }
 }
 
 pub const VALID_OPTIONS: &[&str] =
-    &["tables", "exclude", "data_only", "schema_only", "drop_existing", "truncate", "identifier_case", "on_error", "types", "checksum", "timezone", "numeric_rounding", "on_conflict"];
+    &["tables", "exclude", "data_only", "schema_only", "drop_existing", "truncate", "identifier_case", "on_error", "types", "checksum", "timezone", "numeric_rounding", "on_conflict", "bulk"];
 
 /// `truncate`: empty the loaded tables first (`true`), and with `"cascade"` also the
 /// tables outside the migration that reference them.
@@ -133,6 +137,7 @@ impl MigrateOptions {
                     }
                 }
                 "checksum" => o.checksum = flag(name, v)?,
+                "bulk" => o.bulk = flag(name, v)?,
                 "timezone" => {
                     o.timezone = Some(v.as_str().filter(|z| !z.trim().is_empty()).ok_or_else(|| invalid(name, "must be a time zone name"))?.to_string())
                 }

@@ -122,7 +122,12 @@ pub fn build_steps(specs: &[TableSpec], others: &[OtherObject], opts: &MigrateOp
                 push("load", &spec.target, ddl::load_staged_sql(spec, schema, opts.on_conflict), load_note, Some(i));
                 push("drop staged rows", &ddl::staged_rows_name(spec), format!("DROP TABLE pg_temp.{}", crate::sql_names::pg_ident(&ddl::staged_rows_name(spec))), None, Some(i));
             } else {
-                push("load", &spec.target, ddl::load_sql(spec, schema, opts.on_conflict), load_note, Some(i));
+                let note = match (opts.bulk && !opts.data_only).then(|| super::bulk::unsuitable(spec, true)) {
+                    Some(None) => Some("bulk path (multi-insert, as COPY does); run by hand, this INSERT loads the same rows".to_string()),
+                    Some(Some(why)) => Some(format!("ordinary INSERT: {why}")),
+                    None => load_note,
+                };
+                push("load", &spec.target, ddl::load_sql(spec, schema, opts.on_conflict), note, Some(i));
             }
             // Every sequence the target's columns have (the rowid alias's identity, an
             // ORM's serial or identity columns) continues above what was loaded.

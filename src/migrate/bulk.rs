@@ -1,0 +1,142 @@
+//! The bulk load path of liteport.migrate: rows go straight from the SQLite scan into
+//! a table this migration created, through the table access method's multi-insert
+//! with a bulk-insert state, as COPY FROM does (batches of rows, one WAL record per
+//! page, the buffer ring of a bulk write), instead of one executor INSERT per row.
+//!
+//! The scan is the foreign scan's own (`fdw::scan::ScanState`: the same SQLite
+//! statement, conversions, errors naming the row, rejects, read-ahead thread, cancel),
+//! writing its values into the target table's slots. Only a table created by this
+//! migration takes it — no triggers, indexes, row security or foreign keys exist yet,
+//! and its CHECKs come after the load — and only without generated columns (those
+//! Postgres computes in the executor); every other load is the ordinary INSERT ...
+//! SELECT, and the plan says which.
+
+use super::ddl::TableSpec;
+use crate::error::{LiteportError, OrReport};
+use crate::fdw::options::effective_conversion;
+use crate::fdw::plan::PlanData;
+use crate::fdw::scan::ScanState;
+use crate::sqlite::connection::SqliteConnection;
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+use std::rc::Rc;
+
+/// Rows per multi-insert, as COPY's buffer (MAX_BUFFERED_TUPLES).
+const BATCH_ROWS: usize = 1000;
+
+/// Why a table cannot take the bulk path (None: it can).
+pub fn unsuitable(spec: &TableSpec, creating: bool) -> Option<&'static str> {
+    if !creating {
+        return Some("the target exists: the ordinary INSERT honours its triggers, indexes and constraints");
+    }
+    if spec.columns.iter().any(|c| c.generated.is_some()) {
+        return Some("generated columns are computed by the executor's INSERT");
+    }
+    None
+}
+
+/// Load `spec` into `schema.target` on the bulk path: (rows inserted, rows rejected).
+pub fn load(conn: &Rc<SqliteConnection>, spec: &TableSpec, schema: &str, table_options: &[(String, String)], reject_target: Option<String>) -> (i64, i64) {
+    let relid = crate::pg_columns::relation_oid(schema, &spec.target).unwrap_or_else(|| LiteportError::Internal(format!("{} vanished", spec.target)).report());
+    let server_options = unsafe {
+        let server = pg_sys::GetForeignServerByName(std::ffi::CString::new(conn.options.server_name.as_str()).expect("no NUL").as_ptr(), false);
+        crate::fdw::nodes::def_elems((*server).options)
+    };
+    let writer_interval = conn.writer().and_then(|w| w.interval_unit()).and_then(crate::fdw::options::IntervalUnit::parse);
+    unsafe {
+        let rel = pg_sys::table_open(relid, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE);
+        let tupdesc = (*rel).rd_att;
+        let attrs = crate::pg_compat::tupdesc_attrs(tupdesc);
+        let natts = (*tupdesc).natts as usize;
+        let attnum_of = |name: &str| attrs.iter().position(|a| !a.attisdropped && crate::fdw::nodes::cstr_to_string(a.attname.data.as_ptr()) == name).map(|i| i as i32 + 1);
+        let mut attnums = Vec::new();
+        let mut names = Vec::new();
+        let mut conversions = Vec::new();
+        for c in spec.loaded_columns() {
+            let attnum = attnum_of(&c.target).unwrap_or_else(|| LiteportError::Internal(format!("column {} of {} vanished", c.target, spec.target)).report());
+            let mut conversion = effective_conversion(&c.options, table_options, &server_options).or_report();
+            if conversion.interval_unit.is_none() && attrs[attnum as usize - 1].atttypid == pg_sys::INTERVALOID {
+                conversion.interval_unit = writer_interval;
+            }
+            attnums.push(attnum);
+            names.push(c.source.clone());
+            conversions.push(conversion);
+        }
+        let relation = crate::sqlite::schema::find_relation(conn.db(), &spec.source).ok().flatten();
+        let columns = crate::sqlite::schema::columns(conn.db(), &spec.source).unwrap_or_default();
+        let rowid = relation.and_then(|r| crate::sqlite::schema::rowid_alias(r.kind, &columns));
+        let plan = PlanData {
+            sql: crate::fdw::deparse::select_sql(&spec.source, &names, rowid),
+            table: spec.source.clone(),
+            attnums,
+            column_names: names,
+            has_rowid: rowid.is_some(),
+            conversions,
+            reject_target,
+            slots: vec![],
+        };
+        let not_null: Vec<(usize, String)> = attrs
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.attnotnull && !a.attisdropped)
+            .map(|(i, a)| (i, crate::fdw::nodes::cstr_to_string(a.attname.data.as_ptr())))
+            .collect();
+        let mut scan = ScanState::begin(Rc::clone(conn), &plan, tupdesc).or_report();
+        let slots: Vec<*mut pg_sys::TupleTableSlot> = (0..BATCH_ROWS).map(|_| pg_sys::table_slot_create(rel, std::ptr::null_mut())).collect();
+        let bistate = pg_sys::GetBulkInsertState();
+        let cid = pg_sys::GetCurrentCommandId(true);
+        let options = pg_sys::TABLE_INSERT_SKIP_FSM as i32;
+        let batch_context = pg_sys::AllocSetContextCreateExtended(
+            pg_sys::CurrentMemoryContext,
+            c"liteport bulk load".as_ptr(),
+            pg_sys::ALLOCSET_DEFAULT_MINSIZE as usize,
+            pg_sys::ALLOCSET_DEFAULT_INITSIZE as usize,
+            pg_sys::ALLOCSET_DEFAULT_MAXSIZE as usize,
+        );
+        let mut inserted: i64 = 0;
+        let mut done = false;
+        while !done {
+            let old = pg_sys::MemoryContextSwitchTo(batch_context);
+            let mut n = 0;
+            while n < BATCH_ROWS {
+                let slot = slots[n];
+                pg_sys::ExecClearTuple(slot);
+                if !scan.next_row(slot).or_report() {
+                    done = true;
+                    break;
+                }
+                let isnull = std::slice::from_raw_parts((*slot).tts_isnull, natts);
+                if let Some((_, name)) = not_null.iter().find(|(i, _)| isnull[*i]) {
+                    pg_sys::MemoryContextSwitchTo(old);
+                    ereport!(
+                        ERROR,
+                        PgSqlErrorCode::ERRCODE_NOT_NULL_VIOLATION,
+                        format!("null value in column \"{name}\" of relation \"{}\" violates not-null constraint", spec.target)
+                    );
+                }
+                pg_sys::ExecStoreVirtualTuple(slot);
+                n += 1;
+            }
+            if n > 0 {
+                pg_sys::table_multi_insert(rel, slots.as_ptr() as *mut *mut pg_sys::TupleTableSlot, n as i32, cid, options, bistate);
+                inserted += n as i64;
+            }
+            for &slot in &slots[..n] {
+                pg_sys::ExecClearTuple(slot);
+            }
+            pg_sys::MemoryContextSwitchTo(old);
+            pg_sys::MemoryContextReset(batch_context);
+            pgrx::check_for_interrupts!();
+        }
+        scan.finish();
+        pg_sys::FreeBulkInsertState(bistate);
+        for slot in slots {
+            pg_sys::ExecDropSingleTupleTableSlot(slot);
+        }
+        pg_sys::MemoryContextDelete(batch_context);
+        pg_sys::table_close(rel, pg_sys::NoLock as pg_sys::LOCKMODE);
+        // The next steps (the identity restart, constraints) see the rows.
+        pg_sys::CommandCounterIncrement();
+        (inserted, 0)
+    }
+}

@@ -26,7 +26,8 @@ root=$PWD
 export PATH="$HOME/.cargo/bin:$PATH"
 REPEATS=${REPEATS:-5}
 PEER_REPEATS=${PEER_REPEATS:-3}
-PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+export PGBIN=$(dirname "$PG_CONFIG")
 data=/tmp/liteport-bench-data
 dir=/tmp/liteport-bench port=5493
 started=$(date +%s)

@@ -147,6 +147,19 @@ fn open_failure(path: &str, sqlite_message: String) -> String {
     sqlite_message
 }
 
+/// Does `path` keep its -wal without a -shm for a while (200 ms)? False as soon as
+/// either changes.
+fn no_shm_stays(path: &str) -> bool {
+    for _ in 0..20 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        match FileIdentity::read(path) {
+            Ok(now) if now.wal_exists && !now.shm_exists => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
 /// Open a database file: (connection, header, opened immutable, identity).
 fn open_file(options: &SourceOptions, busy: &BusyWait) -> Result<(rusqlite::Connection, Vec<u8>, bool, FileIdentity)> {
     let server = options.server_name.clone();
@@ -178,6 +191,12 @@ fn open_file(options: &SourceOptions, busy: &BusyWait) -> Result<(rusqlite::Conn
         // log, and liteport never creates files next to the source; reading it
         // immutable would silently miss what the log holds.
         if header.len() >= 20 && header[19] == 2 && before.wal_exists && !before.shm_exists {
+            // A live application passes through this state for an instant (its last
+            // connection closing removes the -shm, then the -wal): look again before
+            // refusing; only a state that stays is a copy or a crash.
+            if !no_shm_stays(&path) {
+                continue;
+            }
             return Err(connect_err(format!(
                 "it is in WAL mode and has a write-ahead log (\"{path}-wal\") but no \"{path}-shm\": reading the log would mean creating that file beside the database, which liteport never does. Checkpoint it first (sqlite3 '{path}' 'PRAGMA wal_checkpoint(TRUNCATE)', run where the file may be written), or copy the -shm file with it"
             )));

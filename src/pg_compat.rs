@@ -100,6 +100,30 @@ pub unsafe fn create_foreignscan_path(
     }
 }
 
+/// `create_foreign_upper_path`: PG 17 added `fdw_restrictinfo`, PG 18 `disabled_nodes`.
+///
+/// # Safety
+/// Planner context: `root`, `rel` and `target` valid, lists NULL or valid.
+pub unsafe fn create_foreign_upper_path(
+    root: *mut pg_sys::PlannerInfo,
+    rel: *mut pg_sys::RelOptInfo,
+    target: *mut pg_sys::PathTarget,
+    rows: f64,
+    startup_cost: f64,
+    total_cost: f64,
+    fdw_private: *mut pg_sys::List,
+) -> *mut pg_sys::ForeignPath {
+    use std::ptr::null_mut;
+    #[cfg(feature = "pg18")]
+    unsafe {
+        pg_sys::create_foreign_upper_path(root, rel, target, rows, 0, startup_cost, total_cost, null_mut(), null_mut(), null_mut(), fdw_private)
+    }
+    #[cfg(not(feature = "pg18"))]
+    unsafe {
+        pg_sys::create_foreign_upper_path(root, rel, target, rows, startup_cost, total_cost, null_mut(), null_mut(), fdw_private)
+    }
+}
+
 /// A path key's sort direction as a btree strategy number (`BTLessStrategyNumber` for
 /// ascending, `BTGreaterStrategyNumber` for descending, anything else otherwise).
 /// PG 18 replaced `pk_strategy` by `pk_cmptype` (a `CompareType`).

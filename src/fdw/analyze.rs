@@ -67,7 +67,7 @@ unsafe extern "C-unwind" fn acquire_sample_rows(
             .or_report();
         conn.cache_rows(&found.name, total as f64);
         let sql = format!("{} ORDER BY random() LIMIT {targrows}", super::deparse::select_sql(&found.name, &names, rowid));
-        let plan = PlanData { sql, table: found.name.clone(), attnums, column_names: names, has_rowid: rowid.is_some(), conversions, reject_target: None, slots: vec![] };
+        let plan = PlanData { sql, table: found.name.clone(), attnums, column_names: names, has_rowid: rowid.is_some(), foreign_table: 0, conversions, reject_target: None, slots: vec![] };
         let mut state = ScanState::begin(conn, &plan, tupdesc).or_report();
         // Statistics only: a value that does not convert leaves its row out of the sample.
         state.skip_bad_rows();

@@ -124,6 +124,17 @@ pub fn scan_sql(table: &str, columns: &[String], rowid_alias: Option<&str>, filt
     sql
 }
 
+/// `SELECT count(*) FROM t WHERE ...`: an aggregate Postgres would compute over the
+/// rows these filters leave, computed by SQLite.
+pub fn count_sql(table: &str, filters: &[RemoteExpr]) -> String {
+    let mut sql = format!("SELECT count(*) FROM {}", sqlite_ident(table));
+    if !filters.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&filters.iter().map(|f| f.to_sql()).collect::<Vec<_>>().join(" AND "));
+    }
+    sql
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

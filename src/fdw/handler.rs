@@ -30,6 +30,7 @@ pub unsafe extern "C-unwind" fn liteport_fdw_handler(_fcinfo: pg_sys::FunctionCa
         routine.GetForeignRelSize = Some(get_foreign_rel_size);
         routine.GetForeignPaths = Some(get_foreign_paths);
         routine.GetForeignPlan = Some(get_foreign_plan);
+        routine.GetForeignUpperPaths = Some(super::plan::get_foreign_upper_paths);
         routine.BeginForeignScan = Some(begin_foreign_scan);
         routine.IterateForeignScan = Some(iterate_foreign_scan);
         routine.ReScanForeignScan = Some(rescan_foreign_scan);
@@ -102,9 +103,15 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
         let plan = (*node).ss.ps.plan as *mut pg_sys::ForeignScan;
         let data = PlanData::from_list((*plan).fdw_private);
         let rel = (*node).ss.ss_currentRelation;
-        let target = ForeignTarget::load((*rel).rd_id).or_report();
+        // A pushed-down aggregate has no scan relation: its tuple is the aggregates.
+        let (table, tupdesc) = if rel.is_null() {
+            (pg_sys::Oid::from(data.foreign_table), (*(*node).ss.ss_ScanTupleSlot).tts_tupleDescriptor)
+        } else {
+            ((*rel).rd_id, (*rel).rd_att)
+        };
+        let target = ForeignTarget::load(table).or_report();
         let conn = target.connect().or_report();
-        let mut state = ScanState::begin(conn, &data, (*rel).rd_att).or_report();
+        let mut state = ScanState::begin(conn, &data, tupdesc).or_report();
         let exprs = list_ptrs((*plan).fdw_exprs);
         let params: Vec<_> = exprs
             .iter()

@@ -36,6 +36,9 @@ pub struct PlanData {
     /// The statement's parameters ?1, ?2, ...: which of the plan's `fdw_exprs` each
     /// binds, and how (pushdown::BindMode).
     pub slots: Vec<Slot>,
+    /// An aggregate pushed down (no scan relation of its own): the foreign table it
+    /// reads, for the executor to find its server. 0 for a scan.
+    pub foreign_table: u32,
 }
 
 /// Positions in the plan's fdw_private List.
@@ -49,8 +52,9 @@ enum PlanItem {
     Conversions,
     RejectTarget,
     Slots,
+    ForeignTable,
 }
-const PLAN_ITEMS: usize = PlanItem::Slots as usize + 1;
+const PLAN_ITEMS: usize = PlanItem::ForeignTable as usize + 1;
 
 impl PlanData {
     pub unsafe fn to_list(&self) -> *mut pg_sys::List {
@@ -89,6 +93,7 @@ impl PlanData {
             items[PlanItem::Conversions as usize] = conversions as *mut _;
             items[PlanItem::RejectTarget as usize] = make_string(self.reject_target.as_deref().unwrap_or(""));
             items[PlanItem::Slots as usize] = slots as *mut _;
+            items[PlanItem::ForeignTable as usize] = pg_sys::makeInteger(self.foreign_table as i32) as *mut _;
             let mut list = std::ptr::null_mut();
             for item in items {
                 list = pg_sys::lappend(list, item);
@@ -129,6 +134,7 @@ impl PlanData {
                     .into_iter()
                     .map(|v| Slot { expr: (v / 2) as usize, mode: if v % 2 == 1 { BindMode::IsNan } else { BindMode::Value } })
                     .collect(),
+                foreign_table: integer_value(item(PlanItem::ForeignTable)) as u32,
             }
         }
     }
@@ -481,6 +487,9 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
     outer_plan: *mut pg_sys::Plan,
 ) -> *mut pg_sys::ForeignScan {
     unsafe {
+        if (*baserel).reloptkind == pg_sys::RelOptKind::RELOPT_UPPER_REL {
+            return count_plan(root, best_path, tlist, outer_plan);
+        }
         let info = rel_info(baserel);
         let columns = &info.columns;
         let relid = (*baserel).relid;
@@ -571,6 +580,7 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
             conversions,
             reject_target,
             slots: builder.slots,
+            foreign_table: 0,
         };
         let mut fdw_exprs = std::ptr::null_mut();
         for e in &extractor.exprs {
@@ -578,5 +588,112 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
         }
         let local_quals = pg_sys::extract_actual_clauses(local_rinfos, false);
         pg_sys::make_foreignscan(tlist, local_quals, relid, fdw_exprs, data.to_list(), std::ptr::null_mut(), std::ptr::null_mut(), outer_plan)
+    }
+}
+
+/// Is every aggregate of this target `count(*)` (no FILTER, DISTINCT or ORDER BY)?
+unsafe fn counts_only(target: *mut pg_sys::PathTarget) -> bool {
+    let exprs = unsafe { list_ptrs((*target).exprs) };
+    !exprs.is_empty()
+        && exprs.into_iter().all(|e| unsafe {
+            let node = e as *mut pg_sys::Node;
+            if (*node).type_ != pg_sys::NodeTag::T_Aggref {
+                return false;
+            }
+            let agg = node as *mut pg_sys::Aggref;
+            (*agg).aggstar && (*agg).aggfilter.is_null() && (*agg).aggdistinct.is_null() && (*agg).aggorder.is_null() && (*agg).aggkind as u8 == b'n'
+                && cstr_to_string(pg_sys::get_func_name((*agg).aggfnoid)) == "count" && pg_sys::get_func_namespace((*agg).aggfnoid) == pg_sys::Oid::from(pg_sys::PG_CATALOG_NAMESPACE)
+        })
+}
+
+/// The filters of `input_rel` as SQLite SQL, when SQLite evaluates every one of them
+/// exactly (no local recheck): then it can count the rows they leave.
+unsafe fn all_filters_remote(input_rel: *mut pg_sys::RelOptInfo) -> Option<(Vec<super::deparse::RemoteExpr>, Vec<*mut pg_sys::Expr>, Vec<Slot>)> {
+    unsafe {
+        let info = rel_info(input_rel);
+        let mut extractor = Extractor { relid: (*input_rel).relid, columns: &info.columns, allow_outer: false, exprs: vec![] };
+        let mut builder = Builder::new(&info.columns);
+        let mut remote = Vec::new();
+        for rinfo in list_ptrs((*input_rel).baserestrictinfo) {
+            let rinfo = rinfo as *mut pg_sys::RestrictInfo;
+            if (*rinfo).pseudoconstant {
+                return None;
+            }
+            let qual = extractor.extract((*rinfo).clause as *mut pg_sys::Node)?;
+            let pushed = builder.clause(&qual);
+            if pushed.recheck {
+                return None;
+            }
+            remote.push(pushed.sql);
+        }
+        Some((remote, extractor.exprs, builder.slots))
+    }
+}
+
+/// count(*) of one foreign table, with every filter evaluated by SQLite, is computed
+/// by SQLite (`SELECT count(*) FROM t WHERE ...`): the rows are never read into
+/// Postgres. Exactly Postgres's count: a count(*) reads no column, so no value is
+/// converted (or could fail to) either way.
+#[pg_guard]
+pub unsafe extern "C-unwind" fn get_foreign_upper_paths(
+    root: *mut pg_sys::PlannerInfo,
+    stage: pg_sys::UpperRelationKind::Type,
+    input_rel: *mut pg_sys::RelOptInfo,
+    output_rel: *mut pg_sys::RelOptInfo,
+    _extra: *mut std::ffi::c_void,
+) {
+    unsafe {
+        if stage != pg_sys::UpperRelationKind::UPPERREL_GROUP_AGG || (*input_rel).reloptkind != pg_sys::RelOptKind::RELOPT_BASEREL || (*input_rel).fdw_private.is_null() {
+            return;
+        }
+        let parse = (*root).parse;
+        if !(*parse).groupClause.is_null() || !(*parse).groupingSets.is_null() || !(*parse).havingQual.is_null() || (*parse).hasWindowFuncs || (*parse).hasTargetSRFs {
+            return;
+        }
+        let target = *(*root).upper_targets.as_mut_ptr().add(pg_sys::UpperRelationKind::UPPERREL_GROUP_AGG as usize);
+        if target.is_null() || !counts_only(target) || all_filters_remote(input_rel).is_none() {
+            return;
+        }
+        let info = rel_info(input_rel);
+        let total = 10.0 + info.remote_rows * per_row_read() * 0.5;
+        let private = pg_sys::lappend_int(std::ptr::null_mut(), (*input_rel).relid as i32);
+        let path = crate::pg_compat::create_foreign_upper_path(root, output_rel, target, 1.0, 10.0, total, private);
+        pg_sys::add_path(output_rel, path as *mut pg_sys::Path);
+    }
+}
+
+/// The plan of a pushed-down count(*) (see get_foreign_upper_paths): no scan relation;
+/// the scan tuple is the aggregates, one row.
+unsafe fn count_plan(root: *mut pg_sys::PlannerInfo, best_path: *mut pg_sys::ForeignPath, tlist: *mut pg_sys::List, outer_plan: *mut pg_sys::Plan) -> *mut pg_sys::ForeignScan {
+    unsafe {
+        let relid = list_ints((*best_path).fdw_private)[0] as usize;
+        let input_rel = *(*root).simple_rel_array.add(relid);
+        let rte = *(*root).simple_rte_array.add(relid);
+        let info = rel_info(input_rel);
+        let (remote, exprs, slots) = all_filters_remote(input_rel).expect("checked when the path was made");
+        let target = (*best_path).path.pathtarget;
+        let mut scan_tlist = std::ptr::null_mut();
+        let mut attnums = Vec::new();
+        for (i, e) in list_ptrs((*target).exprs).into_iter().enumerate() {
+            let entry = pg_sys::makeTargetEntry(e as *mut pg_sys::Expr, (i + 1) as i16, std::ptr::null_mut(), false);
+            scan_tlist = pg_sys::lappend(scan_tlist, entry as *mut std::ffi::c_void);
+            attnums.push((i + 1) as i32);
+        }
+        let data = PlanData {
+            sql: super::deparse::count_sql(&info.table, &remote),
+            table: info.table.clone(),
+            column_names: attnums.iter().map(|_| "count(*)".to_string()).collect(),
+            conversions: attnums.iter().map(|_| options::ColumnConversion::default()).collect(),
+            attnums,
+            has_rowid: false,
+            reject_target: None,
+            slots,
+            foreign_table: (*rte).relid.to_u32(),
+        };
+        let mut fdw_exprs = std::ptr::null_mut();
+        for e in &exprs {
+            fdw_exprs = pg_sys::lappend(fdw_exprs, *e as *mut std::ffi::c_void);
+        }
+        pg_sys::make_foreignscan(tlist, std::ptr::null_mut(), 0, fdw_exprs, data.to_list(), scan_tlist, std::ptr::null_mut(), outer_plan)
     }
 }

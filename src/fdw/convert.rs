@@ -46,7 +46,8 @@ pub enum Target {
     /// through the type's own input function.
     /// `array`: an array type, which also reads a JSON array; `enum_type`: an enum,
     /// whose error names the labels.
-    ByInputFunction { finfo: Box<pg_sys::FmgrInfo>, typioparam: pg_sys::Oid, typmod: i32, array: bool, enum_type: Option<pg_sys::Oid> },
+    /// `geometry`: PostGIS's geometry, which also reads GeoPackage blobs (with `srid`).
+    ByInputFunction { finfo: Box<pg_sys::FmgrInfo>, typioparam: pg_sys::Oid, typmod: i32, array: bool, enum_type: Option<pg_sys::Oid>, geometry: Option<Option<i32>> },
 }
 
 /// How numbers in a date/time column are read: the column's `epoch_unit` (default
@@ -102,7 +103,8 @@ impl Target {
                 unsafe { pg_sys::fmgr_info(input_fn, finfo.as_mut()) };
                 let array = unsafe { pg_sys::get_element_type(typoid) } != pg_sys::Oid::INVALID;
                 let enum_type = unsafe { pg_sys::type_is_enum(typoid) }.then_some(typoid);
-                Target::ByInputFunction { finfo, typioparam, typmod, array, enum_type }
+                let geometry = is_named_type(typoid, "geometry").then_some(conversion.srid);
+                Target::ByInputFunction { finfo, typioparam, typmod, array, enum_type, geometry }
             }
         }
     }
@@ -127,6 +129,15 @@ fn within_precision(usecs: i64, step: i64) -> Result<i64, ValueError> {
         ));
     }
     Ok(usecs)
+}
+
+/// Is `typoid` a base type of this name (PostGIS's `geometry`, in whatever schema)?
+fn is_named_type(typoid: pg_sys::Oid, name: &str) -> bool {
+    unsafe {
+        let typname = pg_sys::format_type_be(typoid);
+        let full = crate::fdw::nodes::cstr_to_string(typname);
+        full == name || full.ends_with(&format!(".{name}"))
+    }
 }
 
 /// An enum's labels in order (from the syscache, read once per value that is checked:
@@ -599,11 +610,16 @@ impl Target {
                 }
                 unsafe { json_from_text(&cell.text()?, binary, protect) }
             }
-            Target::ByInputFunction { finfo, typioparam, typmod, array, enum_type } => {
-                if cell.is_blob() {
+            Target::ByInputFunction { finfo, typioparam, typmod, array, enum_type, geometry } => {
+                let geopackage = cell.is_blob() && geometry.is_some() && crate::types::geopackage::is_geopackage(cell.raw_bytes());
+                if cell.is_blob() && !geopackage {
                     return Err(wrong_class(class));
                 }
-                let text = cell.text()?;
+                let text: Cow<str> = if geopackage {
+                    Cow::Owned(crate::types::geopackage::postgis_text(cell.raw_bytes(), geometry.flatten()).map_err(|why| ValueError::new(ConversionKind::InvalidText, why))?)
+                } else {
+                    cell.text()?
+                };
                 // A JSON array (how ORMs store a list) into an array type.
                 let text: Cow<str> = if *array && text.trim_start().starts_with('[') {
                     Cow::Owned(crate::types::array::json_array_literal(&text).map_err(|why| ValueError::new(ConversionKind::InvalidText, format!("not a JSON array: {why}")))?)

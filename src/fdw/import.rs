@@ -85,11 +85,23 @@ pub unsafe extern "C-unwind" fn import_foreign_schema(
             // is not UTF-8 or holds NUL, is bytea instead (the same survey migrate uses).
             let raw_holds = if mode == TypesMode::Text { raw_survey(&conn, &rel, &columns) } else { vec![] };
             let writer = conn.writer();
+            // GeoPackage geometry columns hold geometry blobs whatever they declare:
+            // PostGIS geometry with the column's SRID where the database has it, else bytea.
+            let geometry_columns = crate::sqlite::geopackage::geometry_columns(&conn);
+            let postgis = if geometry_columns.is_empty() { None } else { crate::pg_columns::postgis_geometry() };
             let import_columns: Vec<ImportColumn> = columns
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
+                    let geometry = geometry_columns.iter().find(|g| g.is(&rel.name, &c.name));
                     let (pg_type, options) = match (&suggestions, mode) {
+                        (_, m) if geometry.is_some() && m != TypesMode::Text => {
+                            let g = geometry.expect("checked");
+                            match postgis.as_deref() {
+                                Some(geom) => (g.postgis_type(geom), vec![("srid".to_string(), g.srid.to_string())]),
+                                None => ("bytea".to_string(), vec![]),
+                            }
+                        }
                         (Some(s), _) => (s[i].pg_type.clone(), s[i].options.clone()),
                         (None, TypesMode::Text) => {
                             let base = raw_type_for(&c.declared_type);

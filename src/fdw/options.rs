@@ -24,7 +24,7 @@ impl OptionContext {
             OptionContext::Wrapper | OptionContext::UserMapping => &[],
             OptionContext::Server => &["database", "large_object", "busy_timeout_ms", "timezone"],
             OptionContext::ForeignTable => &["table", "on_error", "reject_target", "timezone"],
-            OptionContext::Column => &["column_name", "epoch_unit", "empty_as_null", "timezone", "interval_unit", "numeric_rounding", "float_digits"],
+            OptionContext::Column => &["column_name", "epoch_unit", "empty_as_null", "timezone", "interval_unit", "numeric_rounding", "float_digits", "srid"],
         }
     }
 }
@@ -57,7 +57,7 @@ pub fn validate(context: OptionContext, options: &[(String, String)]) -> Result<
             "large_object" => {
                 parse_large_object(value)?;
             }
-            "epoch_unit" | "empty_as_null" | "timezone" | "interval_unit" | "numeric_rounding" | "float_digits" => {
+            "epoch_unit" | "empty_as_null" | "timezone" | "interval_unit" | "numeric_rounding" | "float_digits" | "srid" => {
                 column_conversion(&[(name.clone(), value.clone())])?;
             }
             _ => {}
@@ -100,6 +100,9 @@ pub struct ColumnConversion {
     /// even) instead of all it has: what an application that reads REALs that way
     /// shows (Django: 15).
     pub float_digits: Option<u32>,
+    /// The SRID a GeoPackage geometry read into a PostGIS column gets (default: the
+    /// blob's srs_id).
+    pub srid: Option<i32>,
 }
 
 /// The unit of numbers read into interval (column option `interval_unit`).
@@ -186,6 +189,12 @@ pub fn column_conversion(options: &[(String, String)]) -> Result<ColumnConversio
                     reason: format!("\"{value}\" is not a rounding (use {})", crate::types::decimal::Rounding::NAMES),
                 })?);
             }
+            "srid" => {
+                conversion.srid = Some(value.trim().parse::<i32>().ok().filter(|s| *s >= 0).ok_or_else(|| LiteportError::InvalidOptionValue {
+                    name: name.clone(),
+                    reason: format!("\"{value}\" is not an SRID"),
+                })?);
+            }
             "float_digits" => {
                 conversion.float_digits = Some(value.trim().parse::<u32>().ok().filter(|d| (1..=17).contains(d)).ok_or_else(|| LiteportError::InvalidOptionValue {
                     name: name.clone(),
@@ -254,7 +263,7 @@ mod tests {
     #[test]
     fn column_conversion_options() {
         let c = column_conversion(&opts(&[("column_name", "x"), ("epoch_unit", "ms"), ("empty_as_null", "true"), ("timezone", "Europe/Paris")])).unwrap();
-        assert_eq!(c, ColumnConversion { epoch_unit: Some(EpochUnit::Millis), empty_as_null: true, timezone: Some("Europe/Paris".into()), interval_unit: None, numeric_rounding: None, float_digits: None });
+        assert_eq!(c, ColumnConversion { epoch_unit: Some(EpochUnit::Millis), empty_as_null: true, timezone: Some("Europe/Paris".into()), interval_unit: None, numeric_rounding: None, float_digits: None, srid: None });
         let inherited = effective_conversion(&opts(&[("interval_unit", "us")]), &opts(&[("timezone", "Asia/Tokyo")]), &opts(&[("timezone", "UTC")])).unwrap();
         assert_eq!((inherited.timezone.as_deref(), inherited.interval_unit), (Some("Asia/Tokyo"), Some(IntervalUnit::Micros)));
         assert_eq!(effective_conversion(&opts(&[("timezone", "UTC")]), &opts(&[("timezone", "Asia/Tokyo")]), &[]).unwrap().timezone.as_deref(), Some("UTC"));

@@ -78,6 +78,7 @@ impl PlanData {
                 item = pg_sys::lappend(item, make_string(c.interval_unit.map(|u| u.name()).unwrap_or("")));
                 item = pg_sys::lappend(item, make_string(c.numeric_rounding.map(|r| r.name()).unwrap_or("")));
                 item = pg_sys::lappend(item, make_string(&c.float_digits.map(|d| d.to_string()).unwrap_or_default()));
+                item = pg_sys::lappend(item, make_string(&c.srid.map(|d| d.to_string()).unwrap_or_default()));
                 conversions = pg_sys::lappend(conversions, item as *mut _);
             }
             // Per slot: expression index * 2 + (1 for IsNan).
@@ -126,6 +127,7 @@ impl PlanData {
                             interval_unit: options::IntervalUnit::parse(&string_value(parts[3])),
                             numeric_rounding: crate::types::decimal::Rounding::parse(&string_value(parts[4])),
                             float_digits: string_value(parts[5]).parse().ok(),
+                            srid: string_value(parts[6]).parse().ok(),
                         }
                     })
                     .collect(),

@@ -124,23 +124,12 @@ fn schema_relations(schema: &str) -> std::collections::HashSet<String> {
     .unwrap_or_else(|e| panic!("listing the relations of schema {schema}: {e}"))
 }
 
-/// (table, column) of every GeoPackage geometry column (none in other files).
-fn geopackage_geometry_columns(conn: &SqliteConnection) -> Vec<(String, String)> {
-    if conn.writer() != Some(crate::sqlite::writer::Writer::GeoPackage) {
-        return vec![];
-    }
-    conn.db()
-        .prepare("SELECT table_name, column_name FROM gpkg_geometry_columns")
-        .and_then(|mut s| s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?.collect())
-        .unwrap_or_default()
-}
-
 /// Each column's type for a new target table: the declaration's mapping, refined by
 /// what the column holds (survey) so that every value fits exactly, and by the
 /// conventions of the program that wrote the file.
 /// `keep_declared`: on_error 'reject' — a value the declared type does not read is
 /// rejected rather than widening the column's type.
-fn column_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode, geometry_columns: &[(String, String)], keep_declared: bool) -> Vec<ddl::ColumnChoice> {
+fn column_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode, geometry_columns: &[crate::sqlite::geopackage::GeometryColumn], keep_declared: bool) -> Vec<ddl::ColumnChoice> {
     use crate::profile::survey::{choose, json_valid_check, needs, zero_one_check, Hints};
     let writer = conn.writer();
     let hints: Vec<Hints> = info
@@ -151,13 +140,14 @@ fn column_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode, ge
             Hints {
                 zero_one_check: about(zero_one_check),
                 json_check: about(json_valid_check),
-                geometry: geometry_columns.iter().any(|(t, col)| t.eq_ignore_ascii_case(&info.name) && col.eq_ignore_ascii_case(&c.column.name)),
+                geometry: geometry_columns.iter().any(|g| g.is(&info.name, &c.column.name)),
             }
         })
         .collect();
     let wanted: Vec<(String, crate::profile::survey::Needs)> = info.columns.iter().zip(&hints).map(|(c, h)| (c.column.name.clone(), needs(&c.column.declared_type, mode, *h))).collect();
     let surveyed: Vec<(String, crate::profile::survey::Needs)> = wanted.iter().filter(|(_, n)| n.any()).cloned().collect();
     let rowid = info.rowid_alias_column().map(|c| format!("\"{}\"", c.column.name.replace('"', "\"\""))).or_else(|| (info.kind == crate::sqlite::schema::RelationKind::Table).then(|| "rowid".into()));
+    let postgis = if geometry_columns.is_empty() { None } else { crate::pg_columns::postgis_geometry() };
     let holds = if surveyed.is_empty() {
         vec![]
     } else {
@@ -175,7 +165,14 @@ fn column_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode, ge
                 held.unreadable = 0;
             }
             let choice = choose(&c.column.name, declared, &base, mode, *h, &held);
-            let options = convention_options(writer, declared, mode);
+            let mut options = convention_options(writer, declared, mode);
+            // A GeoPackage geometry into PostGIS, when this database has it.
+            if let (true, Some(geometry), Some(g)) = (h.geometry && mode != TypesMode::Text, postgis.as_deref(), geometry_columns.iter().find(|g| g.is(&info.name, &c.column.name))) {
+                options.push(("srid".to_string(), g.srid.to_string()));
+                let pg_type = g.postgis_type(geometry);
+                let note = Some(format!("column \"{}\": GeoPackage geometry into PostGIS {pg_type}", c.column.name));
+                return ddl::ColumnChoice { pg_type, options, note, replaces_check: false };
+            }
             ddl::ColumnChoice { pg_type: choice.pg_type, options, note: choice.note, replaces_check: choice.replaces_check }
         })
         .collect()
@@ -191,9 +188,18 @@ fn convention_options(writer: Option<crate::sqlite::writer::Writer>, declared: &
 }
 
 /// Loading into existing tables: only the conventions' options (the types are the target's).
-fn convention_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode) -> Vec<ddl::ColumnChoice> {
+fn convention_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode, geometry_columns: &[crate::sqlite::geopackage::GeometryColumn]) -> Vec<ddl::ColumnChoice> {
     let writer = conn.writer();
-    info.columns.iter().map(|c| ddl::ColumnChoice { options: convention_options(writer, &c.column.declared_type, mode), ..Default::default() }).collect()
+    info.columns
+        .iter()
+        .map(|c| {
+            let mut options = convention_options(writer, &c.column.declared_type, mode);
+            if let Some(g) = geometry_columns.iter().find(|g| g.is(&info.name, &c.column.name)) {
+                options.push(("srid".to_string(), g.srid.to_string()));
+            }
+            ddl::ColumnChoice { options, ..Default::default() }
+        })
+        .collect()
 }
 
 /// Read the catalog and build every table spec and step. `into_existing`: the target
@@ -209,7 +215,7 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
         }
     }
     let selected: Vec<&TableInfo> = selected_tables(&catalog, &opts);
-    let geometry_columns = geopackage_geometry_columns(&conn);
+    let geometry_columns = crate::sqlite::geopackage::geometry_columns(&conn);
     let mut specs = Vec::new();
     for info in &selected {
         let creating = !into_existing && !opts.data_only;
@@ -225,7 +231,7 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
                 )
             }
             _ if creating => Some(column_choices(&conn, info, opts.types, &geometry_columns, opts.on_error == OnError::Reject)),
-            _ => Some(convention_choices(&conn, info, opts.types)),
+            _ => Some(convention_choices(&conn, info, opts.types, &geometry_columns)),
         };
         let existing = if into_existing || opts.data_only {
             let target = opts.target_name(&info.name);

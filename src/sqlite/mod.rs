@@ -8,6 +8,7 @@ pub mod cache;
 pub mod catalog;
 pub mod connection;
 pub mod file_identity;
+pub mod geopackage;
 pub mod jsonb;
 pub mod large_object;
 pub mod readers;

@@ -50,7 +50,7 @@ impl Writer {
             Writer::CoreData => "TIMESTAMP columns count seconds since 2001-01-01 UTC (epoch_unit 'cocoa')",
             Writer::Android => "naive timestamps are UTC",
             Writer::Anki => "the unicase collation compares case-insensitively (kept as liteport.nocase)",
-            Writer::GeoPackage => "geometry columns hold GeoPackage geometry blobs (bytea); R-tree index tables are skipped",
+            Writer::GeoPackage => "geometry columns hold GeoPackage geometry blobs (bytea, or PostGIS geometry with the column's SRID where the database has PostGIS); R-tree index tables are skipped",
         }
     }
 

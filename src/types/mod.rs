@@ -7,6 +7,7 @@
 pub mod datetime;
 pub mod array;
 pub mod decimal;
+pub mod geopackage;
 pub mod declared;
 pub mod json;
 pub mod scalar;

@@ -78,10 +78,12 @@ pub struct TargetColumn {
     utf8: bool,
     /// An array type: JSON array text is read as its elements.
     array: bool,
+    /// The SRID of GeoPackage geometries (column option srid).
+    srid: Option<i32>,
 }
 
 impl TargetColumn {
-    pub fn new(typoid: pg_sys::Oid, typmod: i32, zone: Option<String>) -> TargetColumn {
+    pub fn new(typoid: pg_sys::Oid, typmod: i32, zone: Option<String>, srid: Option<i32>) -> TargetColumn {
         use pg_sys::BuiltinOid::*;
         let kind = match pg_sys::BuiltinOid::from_u32(typoid.to_u32()) {
             Ok(INT2OID) => Kind::Int2,
@@ -111,7 +113,7 @@ impl TargetColumn {
             let mut input = Box::new(std::mem::zeroed::<pg_sys::FmgrInfo>());
             pg_sys::fmgr_info(in_fn, input.as_mut());
             let array = pg_sys::get_element_type(typoid) != pg_sys::Oid::INVALID;
-            TargetColumn { kind, output, input, typioparam, typmod, zone, utf8: pg_sys::GetDatabaseEncoding() == pg_sys::pg_enc::PG_UTF8 as i32, array }
+            TargetColumn { kind, output, input, typioparam, typmod, zone, utf8: pg_sys::GetDatabaseEncoding() == pg_sys::pg_enc::PG_UTF8 as i32, array, srid }
         }
     }
 
@@ -204,6 +206,10 @@ impl TargetColumn {
                 .map_err(|_| Unreadable("out of range in its zone"))?;
                 Ok(Some(normal::micros(tag::MICROS, utc.value() as i64 + PG_EPOCH_MICROS)))
             }
+            Canon::GeoPackage(blob) => {
+                let text = geopackage_wkb_text(&blob, self.srid).ok_or(Unreadable("not a GeoPackage geometry"))?;
+                self.finish(Canon::Input(text))
+            }
             Canon::Input(text) => {
                 // A JSON array into an array type: its elements, read by serde_json here
                 // (the load reads them with its own parser).
@@ -249,4 +255,21 @@ fn json_array_literal(text: &str) -> Option<String> {
     let mut out = String::new();
     element(&value, &mut out)?;
     Some(out)
+}
+
+/// A GeoPackage geometry (OGC GeoPackage §2.1.3: `GP`, version, flags, srs_id, an
+/// envelope of 0/32/48/64 bytes, then WKB) as `SRID=n;<hex WKB>` for PostGIS's input.
+fn geopackage_wkb_text(blob: &[u8], srid: Option<i32>) -> Option<String> {
+    let flags = *blob.get(3)?;
+    if flags & 0x20 != 0 {
+        return None;
+    }
+    let envelope_bytes = [0usize, 32, 48, 48, 64].get(((flags >> 1) & 7) as usize).copied()?;
+    let header_srs = {
+        let b: [u8; 4] = blob.get(4..8)?.try_into().ok()?;
+        if flags & 1 == 1 { i32::from_le_bytes(b) } else { i32::from_be_bytes(b) }
+    };
+    let wkb = blob.get(8 + envelope_bytes..)?;
+    let srid = srid.unwrap_or(header_srs).max(0);
+    Some(format!("SRID={srid};{}", wkb.iter().map(|b| format!("{b:02x}")).collect::<String>()))
 }

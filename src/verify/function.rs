@@ -470,7 +470,7 @@ fn compared_columns(conn: &SqliteConnection, spec: &TableSpec, target: Vec<PgCol
                 conversion.interval_unit = writer_interval;
             }
             let domain = domain_for(tc.typoid, tc.typmod, &conversion);
-            let reader = TargetColumn::new(tc.typoid, tc.typmod, conversion.timezone.clone());
+            let reader = TargetColumn::new(tc.typoid, tc.typmod, conversion.timezone.clone(), conversion.srid);
             Some(Compared { source: spec_col.source.clone(), target: tc, domain, empty_as_null: conversion.empty_as_null, reader })
         })
         .collect()

@@ -170,6 +170,8 @@ pub enum Canon {
     Naive(i64),
     /// Text for the type's input function (then canonical like the target's values).
     Input(String),
+    /// A GeoPackage geometry blob, for a PostGIS column (its WKB with the column's SRID).
+    GeoPackage(Vec<u8>),
 }
 
 /// Why verify cannot read a stored value into the column's domain.
@@ -652,6 +654,7 @@ pub fn read(domain: &Domain, v: Stored, empty_as_null: bool) -> Result<Canon, Un
             value(interval(0, total.div_euclid(USECS_PER_DAY) as i32, total.rem_euclid(USECS_PER_DAY)))
         }
         Domain::Input => match v {
+            Stored::Blob(b) if b.len() >= 8 && b.starts_with(b"GP") && b[2] == 0 => Ok(Canon::GeoPackage(b.to_vec())),
             Stored::Blob(_) if jsonb_text(v).is_some() => Ok(Canon::Input(jsonb_text(v).expect("checked"))),
             Stored::Blob(_) => Err(Unreadable("a blob for an input function")),
             other => Ok(Canon::Input(text_of(&rendered(other)?)?.to_string())),

@@ -211,9 +211,13 @@ fn integer_bounds(pg_type: &str) -> Option<(i64, i64)> {
 /// (rows, the smallest rowid) of a SQLite condition.
 fn count_where(conn: &SqliteConnection, table: &str, rowid: Option<&str>, condition: &str) -> (i64, Option<i64>) {
     let example = rowid.map_or("NULL".to_string(), |r| format!("min({r})"));
-    let sql = format!("SELECT count(*), {example} FROM {} WHERE {condition}", sqlite_ident(table));
+    rows_and_example(conn, table, &format!("SELECT count(*), {example} FROM {} WHERE {condition}", sqlite_ident(table)))
+}
+
+/// A check query's (count, example rowid), checking `table`.
+fn rows_and_example(conn: &SqliteConnection, table: &str, sql: &str) -> (i64, Option<i64>) {
     conn.db()
-        .query_row(&sql, [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)))
+        .query_row(sql, [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)))
         .map_err(|e| conn.sqlite_error(&format!("checking \"{table}\""), &e))
         .unwrap_or_else(|e| e.report())
 }
@@ -335,11 +339,7 @@ pub fn check_table(conn: &SqliteConnection, schema: &str, spec: &TableSpec, spec
             cols.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND "),
             cols.join(", ")
         );
-        let (rows, example) = conn
-            .db()
-            .query_row(&sql, [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)))
-            .map_err(|e| conn.sqlite_error(&format!("checking \"{}\"", spec.source), &e))
-            .unwrap_or_else(|e| e.report());
+        let (rows, example) = rows_and_example(conn, &spec.source, &sql);
         if rows > 0 {
             check.findings.push(Finding {
                 what: format!("duplicates of the target's unique key {} ({})", key.name, sources.join(", ")),
@@ -371,11 +371,7 @@ pub fn check_table(conn: &SqliteConnection, schema: &str, spec: &TableSpec, spec
             sqlite_ident(&parent.source),
             matches.join(" AND ")
         );
-        let (rows, example) = conn
-            .db()
-            .query_row(&sql, [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)))
-            .map_err(|e| conn.sqlite_error(&format!("checking \"{}\"", spec.source), &e))
-            .unwrap_or_else(|e| e.report());
+        let (rows, example) = rows_and_example(conn, &spec.source, &sql);
         if rows > 0 {
             check.findings.push(Finding {
                 what: format!("rows referencing no row of \"{}\" ({}) by the target's foreign key {} (SQLite does not enforce it)", parent.source, parent_cols.join(", "), fk.name),

@@ -71,6 +71,10 @@ fuzz_passed=1
 echo "==> every SQLite file we have, migrated and verified in each types mode (tests/migrate_all.sh) on 15"
 tests/migrate_all.sh "$dir" "$port" ../shared/data /tmp/liteport-orm /tmp/liteport-fuzz-files | tee "$logs/migrate_all.log"
 migrate_all_passed=$(suite_count "$logs/migrate_all.log")
+
+echo "==> resumable migration: a killed backend, a second call, a changed source (tests/resumable.sh) on 15"
+tests/resumable.sh "$dir" "$port" | tee "$logs/resumable.log"
+resumable_passed=$(suite_count "$logs/resumable.log")
 cluster_stop "$dir"
 
 echo "==> damaged files (tests/corruption.py, its own cluster) on 15"
@@ -111,6 +115,6 @@ echo "==> postgresql-15-liteport .deb: dpkg -i on this machine (the development 
 tests/deb.sh "$packages/postgresql-15-liteport_${version}_amd64.deb" / 5499 | tee "$logs/deb15.log"
 package_passed=$((package_passed + $(suite_count "$logs/deb18.log") + $(suite_count "$logs/deb15.log")))
 
-total=$((cargo_passed + cargo18_passed + regress_passed + regress18_passed + e2e_passed + hardening_passed + orm_passed + fuzz_passed + migrate_all_passed + corruption_passed + dump_passed + upgrade_passed + package_passed))
-echo "cargo: $cargo_passed (15) + $cargo18_passed (18), regress: $regress_passed (15) + $regress18_passed (18), e2e: $e2e_passed, hardening: $hardening_passed, ORMs: $orm_passed, fuzzer: $fuzz_passed, migrate+verify of every file: $migrate_all_passed, corruption: $corruption_passed (15), dump/restore: $dump_passed, upgrade: $upgrade_passed, packages: $package_passed"
+total=$((cargo_passed + cargo18_passed + regress_passed + regress18_passed + e2e_passed + hardening_passed + orm_passed + fuzz_passed + migrate_all_passed + resumable_passed + corruption_passed + dump_passed + upgrade_passed + package_passed))
+echo "cargo: $cargo_passed (15) + $cargo18_passed (18), regress: $regress_passed (15) + $regress18_passed (18), e2e: $e2e_passed, hardening: $hardening_passed, ORMs: $orm_passed, fuzzer: $fuzz_passed, migrate+verify of every file: $migrate_all_passed, resumable: $resumable_passed, corruption: $corruption_passed (15), dump/restore: $dump_passed, upgrade: $upgrade_passed, packages: $package_passed"
 echo "all: $total passed, 0 failed"

@@ -37,11 +37,15 @@ BEGIN
         ('to_uuid', 'UUID text (8-4-4-4-12, any case) or exactly 16 bytes to uuid'),
         ('try_to_uuid', 'As liteport.to_uuid, but NULL when the value does not convert'),
         ('to_jsonb', 'Text to jsonb; ERROR if it is not valid JSON'),
-        ('try_to_jsonb', 'As liteport.to_jsonb, but NULL when the value is not valid JSON')
+        ('try_to_jsonb', 'As liteport.to_jsonb, but NULL when the value is not valid JSON'),
+        ('migrate_resumable', 'Migrate a SQLite server''s tables committing as it goes (tables, rowid chunks); call it again to go on where it stopped'),
+        ('source_tables', 'The tables liteport.migrate would load, in load order, with their SQLite row counts (for liteport.migrate_resumable)'),
+        ('load_chunk', 'Load the rows after a rowid of one migrated table through the bulk path (for liteport.migrate_resumable)'),
+        ('source_version', 'What identifies a server''s SQLite source and its state (file, size, times, change counter)')
     ) AS v(name, comment) LOOP
         FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p
                   WHERE p.pronamespace = 'liteport'::regnamespace AND p.proname = c.name LOOP
-            EXECUTE format('COMMENT ON FUNCTION %s IS %L', f, c.comment);
+            EXECUTE format('COMMENT ON ROUTINE %s IS %L', f, c.comment);
         END LOOP;
     END LOOP;
 END
@@ -50,6 +54,9 @@ $comments$;
 COMMENT ON FOREIGN DATA WRAPPER liteport IS 'SQLite files as foreign tables (server option database or large_object)';
 COMMENT ON TABLE liteport.sync_state IS 'Where each role''s (foreign table, target) pair synced by liteport.sync has got to: the watermark of the last committed run';
 COMMENT ON TABLE liteport.sync_log IS 'Every liteport.sync run: start, end, rows inserted, updated and deleted, watermarks, status and error';
+COMMENT ON TABLE liteport.resumable_migrations IS 'Each role''s resumable migrations: options, the source state it began on, start and end';
+COMMENT ON TABLE liteport.resumable_tables IS 'Per table of a resumable migration: rows loaded and read, the last rowid read, status';
+COMMENT ON VIEW liteport.migration_progress IS 'Progress of the current role''s resumable migrations: rows read of rows total, percent, rows per second';
 
 -- User data: pg_dump dumps these rows (and the identity sequences' positions) with
 -- the database; the extension's own objects come back with CREATE EXTENSION.
@@ -58,3 +65,5 @@ SELECT pg_catalog.pg_extension_config_dump('liteport.rejects_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('liteport.sync_state', '');
 SELECT pg_catalog.pg_extension_config_dump('liteport.sync_log', '');
 SELECT pg_catalog.pg_extension_config_dump('liteport.sync_log_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('liteport.resumable_migrations', '');
+SELECT pg_catalog.pg_extension_config_dump('liteport.resumable_tables', '');

@@ -12,6 +12,7 @@
 --    column. Both tables are rebuilt in their 0.2.0 column order with every row (the
 --    watermark's type is the foreign table column's; sync_log ids and the identity
 --    sequence continue where they were), with their policies, grants and indexes.
+--  * Resumable migrations: liteport.migrate_resumable, its state tables and progress view.
 --  * COMMENTs on every function and table (psql's \df+, \dx+, \des+), and the tables
 --    holding user data (liteport.rejects, sync_state, sync_log and their identity
 --    sequences) marked for pg_dump.
@@ -270,6 +271,204 @@ GRANT SELECT, INSERT ON liteport.sync_log TO PUBLIC;
 ALTER FUNCTION liteport.to_timestamptz(pg_catalog.text, pg_catalog.text) IMMUTABLE;
 ALTER FUNCTION liteport.try_to_timestamptz(pg_catalog.text, pg_catalog.text) IMMUTABLE;
 
+-- Resumable migrations (new in 0.2.0).
+CREATE FUNCTION liteport."load_chunk"(
+	"server" TEXT,
+	"target_schema" TEXT,
+	"table_name" TEXT,
+	"after_rowid" bigint,
+	"max_rows" bigint,
+	"options" jsonb DEFAULT '{}'
+) RETURNS TABLE (
+	"rows_inserted" bigint,
+	"rows_read" bigint,
+	"last_rowid" bigint,
+	"done" bool
+)
+STRICT VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'load_chunk_wrapper';
+
+CREATE FUNCTION liteport."source_tables"(
+	"server" TEXT,
+	"target_schema" TEXT DEFAULT 'public',
+	"options" jsonb DEFAULT '{}'
+) RETURNS TABLE (
+	"load_order" INT,
+	"table_name" TEXT,
+	"source_table" TEXT,
+	"source_rows" bigint,
+	"chunked" bool
+)
+STRICT VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'source_tables_wrapper';
+
+CREATE FUNCTION liteport."source_version"(
+	"server" TEXT
+) RETURNS TEXT
+STRICT VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'source_version_wrapper';
+
+
+-- One row per role, server and target schema: the migration's options and the state
+-- of the source it began on.
+CREATE TABLE liteport.resumable_migrations (
+    owner pg_catalog.name NOT NULL DEFAULT CURRENT_USER,
+    server pg_catalog.text NOT NULL,
+    target_schema pg_catalog.text NOT NULL,
+    options pg_catalog.jsonb NOT NULL,
+    -- liteport.source_version(server) when the migration began: it resumes only on that.
+    source_version pg_catalog.text NOT NULL,
+    started_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    finished_at pg_catalog.timestamptz,
+    PRIMARY KEY (owner, server, target_schema)
+);
+
+-- Per table: rows loaded, the last rowid read (the next chunk starts after it), status.
+CREATE TABLE liteport.resumable_tables (
+    owner pg_catalog.name NOT NULL DEFAULT CURRENT_USER,
+    server pg_catalog.text NOT NULL,
+    target_schema pg_catalog.text NOT NULL,
+    table_name pg_catalog.text NOT NULL,
+    load_order integer NOT NULL,
+    source_rows bigint NOT NULL,
+    chunked boolean NOT NULL,
+    rows_loaded bigint NOT NULL DEFAULT 0,
+    rows_read bigint NOT NULL DEFAULT 0,
+    last_rowid bigint,
+    -- pending, loading, loaded
+    status pg_catalog.text NOT NULL DEFAULT 'pending',
+    started_at pg_catalog.timestamptz,
+    updated_at pg_catalog.timestamptz,
+    PRIMARY KEY (owner, server, target_schema, table_name),
+    FOREIGN KEY (owner, server, target_schema) REFERENCES liteport.resumable_migrations ON DELETE CASCADE
+);
+
+ALTER TABLE liteport.resumable_migrations ENABLE ROW LEVEL SECURITY;
+CREATE POLICY resumable_migrations_of_current_role ON liteport.resumable_migrations
+    USING (owner OPERATOR(pg_catalog.=) CURRENT_USER) WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+ALTER TABLE liteport.resumable_tables ENABLE ROW LEVEL SECURITY;
+CREATE POLICY resumable_tables_of_current_role ON liteport.resumable_tables
+    USING (owner OPERATOR(pg_catalog.=) CURRENT_USER) WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+GRANT SELECT, INSERT, UPDATE, DELETE ON liteport.resumable_migrations, liteport.resumable_tables TO PUBLIC;
+
+-- While a migration runs (from another session): rows done, rows total, rate.
+CREATE VIEW liteport.migration_progress WITH (security_barrier) AS
+SELECT t.server, t.target_schema, t.table_name, t.status, t.rows_read, t.source_rows,
+       pg_catalog.round(100.0 OPERATOR(pg_catalog.*) t.rows_read OPERATOR(pg_catalog./) GREATEST(t.source_rows, 1), 1) AS percent,
+       CASE WHEN t.updated_at OPERATOR(pg_catalog.>) t.started_at
+            THEN pg_catalog.round((t.rows_read OPERATOR(pg_catalog./) pg_catalog.date_part('epoch', t.updated_at OPERATOR(pg_catalog.-) t.started_at))::pg_catalog.numeric)
+       END AS rows_per_second,
+       t.updated_at
+  FROM liteport.resumable_tables t;
+GRANT SELECT ON liteport.migration_progress TO PUBLIC;
+
+-- A procedure commits between its steps (a SET clause would forbid that): every name
+-- is qualified, and each transaction pins the search_path itself.
+CREATE PROCEDURE liteport.migrate_resumable(
+    server pg_catalog.text,
+    target_schema pg_catalog.text DEFAULT 'public',
+    options pg_catalog.jsonb DEFAULT '{}',
+    chunk_rows bigint DEFAULT 100000
+)
+LANGUAGE plpgsql
+AS $procedure$
+DECLARE
+    state record;
+    t record;
+    step record;
+    c record;
+    version pg_catalog.text;
+BEGIN
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    IF options ? 'data_only' OR options ? 'schema_only' OR options ? 'parallel' THEN
+        RAISE EXCEPTION 'liteport.migrate_resumable: the options data_only, schema_only and parallel are not supported (use liteport.migrate)'
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF chunk_rows OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'liteport.migrate_resumable: chunk_rows must be at least 1' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    version := liteport.source_version(server);
+    SELECT * INTO state FROM liteport.resumable_migrations m
+     WHERE m.owner OPERATOR(pg_catalog.=) CURRENT_USER AND m.server OPERATOR(pg_catalog.=) migrate_resumable.server
+       AND m.target_schema OPERATOR(pg_catalog.=) migrate_resumable.target_schema;
+    IF NOT FOUND THEN
+        -- First call: the tables (no constraints yet), and what is to be loaded.
+        FOR step IN SELECT p.kind, p.sql FROM liteport.plan(server, target_schema, options) p
+                     WHERE p.kind OPERATOR(pg_catalog.=) ANY ('{drop table,create table}') ORDER BY p.step LOOP
+            EXECUTE step.sql;
+        END LOOP;
+        INSERT INTO liteport.resumable_migrations (server, target_schema, options, source_version)
+            VALUES (server, target_schema, options, version);
+        INSERT INTO liteport.resumable_tables (server, target_schema, table_name, load_order, source_rows, chunked)
+            SELECT migrate_resumable.server, migrate_resumable.target_schema, s.table_name, s.load_order, s.source_rows, s.chunked
+              FROM liteport.source_tables(server, target_schema, options) s;
+        COMMIT;
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    ELSE
+        IF state.finished_at IS NOT NULL THEN
+            RAISE NOTICE 'liteport.migrate_resumable: the migration of server % into % finished at %', server, target_schema, state.finished_at;
+            RETURN;
+        END IF;
+        IF state.options OPERATOR(pg_catalog.<>) options THEN
+            RAISE EXCEPTION 'liteport.migrate_resumable: this migration began with the options %, not %', state.options, options
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Call it again with the same options, or DELETE its row from liteport.resumable_migrations to start over.';
+        END IF;
+        IF state.source_version OPERATOR(pg_catalog.<>) version THEN
+            RAISE EXCEPTION 'liteport.migrate_resumable: the source changed since the migration began (% then, % now): resuming would mix two states of it', state.source_version, version
+                USING ERRCODE = 'serialization_failure',
+                      HINT = 'Stop the application''s writes or migrate a copy of the file; to start over, drop the target tables and DELETE the row from liteport.resumable_migrations.';
+        END IF;
+    END IF;
+
+    -- The loads, parents first: one committed transaction per chunk, with its progress.
+    FOR t IN SELECT * FROM liteport.resumable_tables r
+              WHERE r.owner OPERATOR(pg_catalog.=) CURRENT_USER AND r.server OPERATOR(pg_catalog.=) migrate_resumable.server
+                AND r.target_schema OPERATOR(pg_catalog.=) migrate_resumable.target_schema AND r.status OPERATOR(pg_catalog.<>) 'loaded'
+              ORDER BY r.load_order LOOP
+        LOOP
+            PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+            SELECT * INTO c FROM liteport.load_chunk(server, target_schema, t.table_name, COALESCE(t.last_rowid, -9223372036854775808), chunk_rows, options);
+            UPDATE liteport.resumable_tables r
+               SET rows_loaded = r.rows_loaded OPERATOR(pg_catalog.+) c.rows_inserted,
+                   rows_read = r.rows_read OPERATOR(pg_catalog.+) c.rows_read,
+                   last_rowid = c.last_rowid,
+                   status = CASE WHEN c.done THEN 'loaded' ELSE 'loading' END,
+                   started_at = COALESCE(r.started_at, pg_catalog.clock_timestamp()),
+                   updated_at = pg_catalog.clock_timestamp()
+             WHERE r.owner OPERATOR(pg_catalog.=) CURRENT_USER AND r.server OPERATOR(pg_catalog.=) migrate_resumable.server
+               AND r.target_schema OPERATOR(pg_catalog.=) migrate_resumable.target_schema AND r.table_name OPERATOR(pg_catalog.=) t.table_name
+            RETURNING r.last_rowid INTO t.last_rowid;
+            COMMIT;
+            EXIT WHEN c.done;
+        END LOOP;
+    END LOOP;
+
+    -- Every table loaded: identities, keys, indexes, CHECKs, foreign keys (a
+    -- constraint the data refuses is a WARNING, as in liteport.migrate).
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    FOR step IN SELECT p.kind, p.object, p.sql FROM liteport.plan(server, target_schema, options OPERATOR(pg_catalog.||) '{"drop_existing": true}') p
+                 WHERE p.kind OPERATOR(pg_catalog.=) ANY ('{restart identity,primary key,unique,index,check,foreign key}')
+                   AND p.sql NOT LIKE '--%' ORDER BY p.step LOOP
+        BEGIN
+            EXECUTE step.sql;
+        EXCEPTION WHEN OTHERS THEN
+            RAISE WARNING 'liteport: % % not created: %', step.kind, step.object, SQLERRM;
+        END;
+    END LOOP;
+    UPDATE liteport.resumable_migrations m SET finished_at = pg_catalog.now()
+     WHERE m.owner OPERATOR(pg_catalog.=) CURRENT_USER AND m.server OPERATOR(pg_catalog.=) migrate_resumable.server
+       AND m.target_schema OPERATOR(pg_catalog.=) migrate_resumable.target_schema;
+    COMMIT;
+END
+$procedure$;
+
 DO $comments$
 DECLARE
     c record;
@@ -303,11 +502,15 @@ BEGIN
         ('to_uuid', 'UUID text (8-4-4-4-12, any case) or exactly 16 bytes to uuid'),
         ('try_to_uuid', 'As liteport.to_uuid, but NULL when the value does not convert'),
         ('to_jsonb', 'Text to jsonb; ERROR if it is not valid JSON'),
-        ('try_to_jsonb', 'As liteport.to_jsonb, but NULL when the value is not valid JSON')
+        ('try_to_jsonb', 'As liteport.to_jsonb, but NULL when the value is not valid JSON'),
+        ('migrate_resumable', 'Migrate a SQLite server''s tables committing as it goes (tables, rowid chunks); call it again to go on where it stopped'),
+        ('source_tables', 'The tables liteport.migrate would load, in load order, with their SQLite row counts (for liteport.migrate_resumable)'),
+        ('load_chunk', 'Load the rows after a rowid of one migrated table through the bulk path (for liteport.migrate_resumable)'),
+        ('source_version', 'What identifies a server''s SQLite source and its state (file, size, times, change counter)')
     ) AS v(name, comment) LOOP
         FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p
                   WHERE p.pronamespace = 'liteport'::regnamespace AND p.proname = c.name LOOP
-            EXECUTE format('COMMENT ON FUNCTION %s IS %L', f, c.comment);
+            EXECUTE format('COMMENT ON ROUTINE %s IS %L', f, c.comment);
         END LOOP;
     END LOOP;
 END
@@ -316,6 +519,9 @@ $comments$;
 COMMENT ON FOREIGN DATA WRAPPER liteport IS 'SQLite files as foreign tables (server option database or large_object)';
 COMMENT ON TABLE liteport.sync_state IS 'Where each role''s (foreign table, target) pair synced by liteport.sync has got to: the watermark of the last committed run';
 COMMENT ON TABLE liteport.sync_log IS 'Every liteport.sync run: start, end, rows inserted, updated and deleted, watermarks, status and error';
+COMMENT ON TABLE liteport.resumable_migrations IS 'Each role''s resumable migrations: options, the source state it began on, start and end';
+COMMENT ON TABLE liteport.resumable_tables IS 'Per table of a resumable migration: rows loaded and read, the last rowid read, status';
+COMMENT ON VIEW liteport.migration_progress IS 'Progress of the current role''s resumable migrations: rows read of rows total, percent, rows per second';
 
 -- User data: pg_dump dumps these rows (and the identity sequences' positions) with
 -- the database; the extension's own objects come back with CREATE EXTENSION.
@@ -324,3 +530,5 @@ SELECT pg_catalog.pg_extension_config_dump('liteport.rejects_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('liteport.sync_state', '');
 SELECT pg_catalog.pg_extension_config_dump('liteport.sync_log', '');
 SELECT pg_catalog.pg_extension_config_dump('liteport.sync_log_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('liteport.resumable_migrations', '');
+SELECT pg_catalog.pg_extension_config_dump('liteport.resumable_tables', '');

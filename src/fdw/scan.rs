@@ -75,6 +75,9 @@ pub struct ScanState {
     columns: Vec<ScanColumn>,
     rowid_index: Option<c_int>,
     rows_read: u64,
+    /// The rowid of the last row read (converted or rejected), when the statement
+    /// reads the rowid: where a chunked load goes on from.
+    last_rowid: Option<i64>,
     table: String,
     natts: usize,
     utf8_database: bool,
@@ -127,6 +130,7 @@ impl ScanState {
             columns,
             rowid_index,
             rows_read: 0,
+            last_rowid: None,
             table: plan.table.clone(),
             natts,
             utf8_database: unsafe { pg_sys::GetDatabaseEncoding() } == pg_sys::pg_enc::PG_UTF8 as c_int,
@@ -271,6 +275,9 @@ impl ScanState {
             return Ok(false);
         }
         self.rows_read += 1;
+        if self.rowid_index.is_some() {
+            self.last_rowid = self.current_rowid();
+        }
         let values = unsafe { std::slice::from_raw_parts_mut((*slot).tts_values, self.natts) };
         let isnull = unsafe { std::slice::from_raw_parts_mut((*slot).tts_isnull, self.natts) };
         isnull.fill(true);
@@ -372,6 +379,21 @@ impl ScanState {
             kind: e.kind,
             reason: e.reason,
         }
+    }
+
+    /// Rows read so far (rejected ones included).
+    pub fn rows_read(&self) -> u64 {
+        self.rows_read
+    }
+
+    /// The rowid of the last row read (see `last_rowid`).
+    pub fn last_rowid(&self) -> Option<i64> {
+        self.last_rowid
+    }
+
+    /// The current row's rowid, when the statement reads it.
+    pub fn current_rowid(&self) -> Option<i64> {
+        self.rowid_index.and_then(|idx| unsafe { self.current_cell(idx) }).map(|c| c.integer())
     }
 
     /// Start over (ReScan): same statement, same snapshot.

@@ -35,8 +35,29 @@ pub fn unsuitable(spec: &TableSpec, creating: bool) -> Option<&'static str> {
     None
 }
 
+/// Part of a table, by rowid: the rows after `after` in rowid order, at most `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct Chunk {
+    pub after: i64,
+    pub limit: i64,
+}
+
 /// Load `spec` into `schema.target` on the bulk path: (rows inserted, rows rejected).
 pub fn load(conn: &Rc<SqliteConnection>, spec: &TableSpec, schema: &str, table_options: &[(String, String)], reject_target: Option<String>) -> (i64, i64) {
+    let (inserted, _, _) = load_part(conn, spec, schema, table_options, reject_target, None);
+    (inserted, 0)
+}
+
+/// Load `spec`, or one chunk of it (a table with a rowid): (rows inserted, rows read,
+/// the last rowid read).
+pub fn load_part(
+    conn: &Rc<SqliteConnection>,
+    spec: &TableSpec,
+    schema: &str,
+    table_options: &[(String, String)],
+    reject_target: Option<String>,
+    chunk: Option<Chunk>,
+) -> (i64, i64, Option<i64>) {
     let relid = crate::pg_columns::relation_oid(schema, &spec.target).unwrap_or_else(|| LiteportError::Internal(format!("{} vanished", spec.target)).report());
     let server_options = unsafe {
         let server = pg_sys::GetForeignServerByName(std::ffi::CString::new(conn.options.server_name.as_str()).expect("no NUL").as_ptr(), false);
@@ -48,6 +69,10 @@ pub fn load(conn: &Rc<SqliteConnection>, spec: &TableSpec, schema: &str, table_o
         let tupdesc = (*rel).rd_att;
         let attrs = crate::pg_compat::tupdesc_attrs(tupdesc);
         let natts = (*tupdesc).natts as usize;
+        if attrs.iter().any(|a| a.attgenerated != 0 && !a.attisdropped) {
+            pg_sys::table_close(rel, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE);
+            LiteportError::InvalidArgument { what: format!("{} has generated columns, which only the executor's INSERT computes: load it with liteport.migrate", spec.target) }.report();
+        }
         let attnum_of = |name: &str| attrs.iter().position(|a| !a.attisdropped && crate::fdw::nodes::cstr_to_string(a.attname.data.as_ptr()) == name).map(|i| i as i32 + 1);
         let mut attnums = Vec::new();
         let mut names = Vec::new();
@@ -65,8 +90,13 @@ pub fn load(conn: &Rc<SqliteConnection>, spec: &TableSpec, schema: &str, table_o
         let relation = crate::sqlite::schema::find_relation(conn.db(), &spec.source).ok().flatten();
         let columns = crate::sqlite::schema::columns(conn.db(), &spec.source).unwrap_or_default();
         let rowid = relation.and_then(|r| crate::sqlite::schema::rowid_alias(r.kind, &columns));
+        let mut sql = crate::fdw::deparse::select_sql(&spec.source, &names, rowid);
+        if let (Some(c), Some(rowid)) = (chunk, rowid) {
+            // rowid order is the table's own b-tree order: a range read, no sort
+            sql.push_str(&format!(" WHERE {rowid} > {} ORDER BY {rowid} LIMIT {}", c.after, c.limit));
+        }
         let plan = PlanData {
-            sql: crate::fdw::deparse::select_sql(&spec.source, &names, rowid),
+            sql,
             table: spec.source.clone(),
             attnums,
             column_names: names,
@@ -129,6 +159,8 @@ pub fn load(conn: &Rc<SqliteConnection>, spec: &TableSpec, schema: &str, table_o
             pg_sys::MemoryContextReset(batch_context);
             pgrx::check_for_interrupts!();
         }
+        let read = scan.rows_read() as i64;
+        let last_rowid = scan.last_rowid();
         scan.finish();
         pg_sys::FreeBulkInsertState(bistate);
         for slot in slots {
@@ -138,6 +170,6 @@ pub fn load(conn: &Rc<SqliteConnection>, spec: &TableSpec, schema: &str, table_o
         pg_sys::table_close(rel, pg_sys::NoLock as pg_sys::LOCKMODE);
         // The next steps (the identity restart, constraints) see the rows.
         pg_sys::CommandCounterIncrement();
-        (inserted, 0)
+        (inserted, read, last_rowid)
     }
 }

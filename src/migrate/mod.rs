@@ -11,3 +11,4 @@ pub mod plan;
 pub mod rejects;
 pub mod function;
 pub mod names;
+pub mod resumable;

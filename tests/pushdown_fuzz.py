@@ -1512,6 +1512,8 @@ def pushed_parts(sqlite_queries):
             parts.add('ORDER BY')
         if re.search(r' LIMIT \d+$', s):
             parts.add('LIMIT')
+        if re.match(r'SELECT (count\(\*\)|min\(|max\()', s):
+            parts.add('aggregate')
     return parts
 
 
@@ -2367,7 +2369,8 @@ def main(argv=None):
         for m in sorted(set(stats['no_local_copy'])):
             out(f'  no local copy: {m}')
         out(f'something pushed down: {stats["pushed"]} ({100 * stats["pushed"] / q:.0f}%); WHERE {100 * stats["pushed_WHERE"] / q:.0f}%, '
-            f'ORDER BY {100 * stats["pushed_ORDER BY"] / q:.0f}%, LIMIT {100 * stats["pushed_LIMIT"] / q:.0f}%')
+            f'ORDER BY {100 * stats["pushed_ORDER BY"] / q:.0f}%, LIMIT {100 * stats["pushed_LIMIT"] / q:.0f}%, '
+            f'aggregates {stats["pushed_aggregate"]} queries')
         out(f'both sides raised the same error: {stats["both_error"]}; accepted differences (a row-dependent error on rows '
             f'a pushed filter removed): {stats["accepted"]}')
         out(f'differences: {findings.total} ({findings.shrinks} shrunk), by class:')

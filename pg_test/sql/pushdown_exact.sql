@@ -112,5 +112,17 @@ PREPARE cnt_q(bigint) AS SELECT count(*) FROM cnt_t WHERE id < $1;
 EXECUTE cnt_q(10); EXECUTE cnt_q(20); EXECUTE cnt_q(30); EXECUTE cnt_q(40); EXECUTE cnt_q(50); EXECUTE cnt_q(60);
 EXPLAIN (VERBOSE, COSTS OFF) EXECUTE cnt_q(70);
 DEALLOCATE cnt_q;
-DROP TABLE cnt_local;
+-- min and max of a column that holds only integers (the rowid alias; a STRICT
+-- table's INTEGER) or only REALs go to SQLite too; of any other column they do not.
+\! sqlite3 /tmp/liteport_regress/cnt.db "CREATE TABLE s(id INTEGER PRIMARY KEY, n INTEGER, r REAL, any_n ANY) STRICT; INSERT INTO s VALUES (5, -7, 2.5, 1), (9, 40, -0.125, 'x'), (12, NULL, NULL, 3);"
+CREATE FOREIGN TABLE cnt_s (id bigint, n bigint, r float8, any_n text) SERVER cnt OPTIONS (table 's');
+CREATE TABLE cnt_s_local AS SELECT * FROM cnt_s;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT min(id), max(id), min(n), max(r), count(*) FROM cnt_s WHERE id > 6;
+SELECT (SELECT row(min(id), max(id), min(n), max(n), min(r), max(r), count(*))::text FROM cnt_s WHERE id > 6) AS foreign_rows,
+       (SELECT row(min(id), max(id), min(n), max(n), min(r), max(r), count(*))::text FROM cnt_s_local WHERE id > 6) AS local_rows;
+SELECT (SELECT row(max(id), min(r))::text FROM cnt_s WHERE id > 100) AS foreign_empty, (SELECT row(max(id), min(r))::text FROM cnt_s_local WHERE id > 100) AS local_empty;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT max(any_n) FROM cnt_s;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT max(id) FROM cnt_t;
+SELECT (SELECT max(id) FROM cnt_t) AS foreign_max, (SELECT max(id) FROM cnt_local) AS local_max;
+DROP TABLE cnt_local, cnt_s_local;
 DROP SERVER cnt CASCADE;

@@ -124,10 +124,10 @@ pub fn scan_sql(table: &str, columns: &[String], rowid_alias: Option<&str>, filt
     sql
 }
 
-/// `SELECT count(*) FROM t WHERE ...`: an aggregate Postgres would compute over the
-/// rows these filters leave, computed by SQLite.
-pub fn count_sql(table: &str, filters: &[RemoteExpr]) -> String {
-    let mut sql = format!("SELECT count(*) FROM {}", sqlite_ident(table));
+/// `SELECT count(*), max("c") FROM t WHERE ...`: aggregates Postgres would compute
+/// over the rows these filters leave, computed by SQLite.
+pub fn aggregate_sql(table: &str, aggregates: &[String], filters: &[RemoteExpr]) -> String {
+    let mut sql = format!("SELECT {} FROM {}", aggregates.join(", "), sqlite_ident(table));
     if !filters.is_empty() {
         sql.push_str(" WHERE ");
         sql.push_str(&filters.iter().map(|f| f.to_sql()).collect::<Vec<_>>().join(" AND "));

@@ -593,19 +593,65 @@ pub unsafe extern "C-unwind" fn get_foreign_plan(
     }
 }
 
-/// Is every aggregate of this target `count(*)` (no FILTER, DISTINCT or ORDER BY)?
-unsafe fn counts_only(target: *mut pg_sys::PathTarget) -> bool {
+/// An aggregate SQLite computes exactly as Postgres would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PushedAggregate {
+    CountAll,
+    /// min or max of a column (its SQLite name).
+    Extreme { max: bool, column: String },
+}
+
+/// The target's aggregates when every one is `count(*)`, or `min`/`max` of a column
+/// that holds only integers read as bigint, or only REALs read as double precision
+/// (exact: no other value could fail to convert or compare otherwise); no FILTER,
+/// DISTINCT or ORDER BY. None otherwise.
+unsafe fn pushed_aggregates(target: *mut pg_sys::PathTarget, input_rel: *mut pg_sys::RelOptInfo) -> Option<Vec<PushedAggregate>> {
+    let info = unsafe { rel_info(input_rel) };
     let exprs = unsafe { list_ptrs((*target).exprs) };
-    !exprs.is_empty()
-        && exprs.into_iter().all(|e| unsafe {
+    if exprs.is_empty() {
+        return None;
+    }
+    exprs
+        .into_iter()
+        .map(|e| unsafe {
             let node = e as *mut pg_sys::Node;
             if (*node).type_ != pg_sys::NodeTag::T_Aggref {
-                return false;
+                return None;
             }
             let agg = node as *mut pg_sys::Aggref;
-            (*agg).aggstar && (*agg).aggfilter.is_null() && (*agg).aggdistinct.is_null() && (*agg).aggorder.is_null() && (*agg).aggkind as u8 == b'n'
-                && cstr_to_string(pg_sys::get_func_name((*agg).aggfnoid)) == "count" && pg_sys::get_func_namespace((*agg).aggfnoid) == pg_sys::Oid::from(pg_sys::PG_CATALOG_NAMESPACE)
+            let plain = (*agg).aggfilter.is_null() && (*agg).aggdistinct.is_null() && (*agg).aggorder.is_null() && (*agg).aggkind as u8 == b'n';
+            let in_catalog = pg_sys::get_func_namespace((*agg).aggfnoid) == pg_sys::Oid::from(pg_sys::PG_CATALOG_NAMESPACE);
+            if !plain || !in_catalog {
+                return None;
+            }
+            let name = cstr_to_string(pg_sys::get_func_name((*agg).aggfnoid));
+            if name == "count" && (*agg).aggstar {
+                return Some(PushedAggregate::CountAll);
+            }
+            if name != "min" && name != "max" {
+                return None;
+            }
+            let args = list_ptrs((*agg).args);
+            if args.len() != 1 {
+                return None;
+            }
+            let arg = (*(args[0] as *mut pg_sys::TargetEntry)).expr as *mut pg_sys::Node;
+            if (*arg).type_ != pg_sys::NodeTag::T_Var {
+                return None;
+            }
+            let var = arg as *mut pg_sys::Var;
+            if (*var).varno as u32 != (*input_rel).relid || (*var).varlevelsup != 0 || (*var).varattno <= 0 {
+                return None;
+            }
+            let facts = info.columns.get((*var).varattno as usize - 1)?;
+            let exact_type = match facts.kind {
+                Some(super::pushdown::ValueKind::Integer) => (*var).vartype == pg_sys::INT8OID,
+                Some(super::pushdown::ValueKind::Float) => (*var).vartype == pg_sys::FLOAT8OID,
+                _ => false,
+            };
+            (facts.exact && exact_type).then(|| PushedAggregate::Extreme { max: name == "max", column: facts.sqlite_name.clone() })
         })
+        .collect()
 }
 
 /// The filters of `input_rel` as SQLite SQL, when SQLite evaluates every one of them
@@ -632,10 +678,11 @@ unsafe fn all_filters_remote(input_rel: *mut pg_sys::RelOptInfo) -> Option<(Vec<
     }
 }
 
-/// count(*) of one foreign table, with every filter evaluated by SQLite, is computed
-/// by SQLite (`SELECT count(*) FROM t WHERE ...`): the rows are never read into
-/// Postgres. Exactly Postgres's count: a count(*) reads no column, so no value is
-/// converted (or could fail to) either way.
+/// count(*), and min/max of exact columns, of one foreign table with every filter
+/// evaluated by SQLite, are computed by SQLite (`SELECT count(*), max("id") FROM t
+/// WHERE ...`): the rows are never read into Postgres. Exactly Postgres's result: a
+/// count(*) reads no column, and an exact column holds only values that convert and
+/// compare the same on both sides.
 #[pg_guard]
 pub unsafe extern "C-unwind" fn get_foreign_upper_paths(
     root: *mut pg_sys::PlannerInfo,
@@ -653,7 +700,7 @@ pub unsafe extern "C-unwind" fn get_foreign_upper_paths(
             return;
         }
         let target = *(*root).upper_targets.as_mut_ptr().add(pg_sys::UpperRelationKind::UPPERREL_GROUP_AGG as usize);
-        if target.is_null() || !counts_only(target) || all_filters_remote(input_rel).is_none() {
+        if target.is_null() || pushed_aggregates(target, input_rel).is_none() || all_filters_remote(input_rel).is_none() {
             return;
         }
         let info = rel_info(input_rel);
@@ -664,7 +711,7 @@ pub unsafe extern "C-unwind" fn get_foreign_upper_paths(
     }
 }
 
-/// The plan of a pushed-down count(*) (see get_foreign_upper_paths): no scan relation;
+/// The plan of pushed-down aggregates (see get_foreign_upper_paths): no scan relation;
 /// the scan tuple is the aggregates, one row.
 unsafe fn count_plan(root: *mut pg_sys::PlannerInfo, best_path: *mut pg_sys::ForeignPath, tlist: *mut pg_sys::List, outer_plan: *mut pg_sys::Plan) -> *mut pg_sys::ForeignScan {
     unsafe {
@@ -681,10 +728,18 @@ unsafe fn count_plan(root: *mut pg_sys::PlannerInfo, best_path: *mut pg_sys::For
             scan_tlist = pg_sys::lappend(scan_tlist, entry as *mut std::ffi::c_void);
             attnums.push((i + 1) as i32);
         }
+        let aggregates = pushed_aggregates(target, input_rel).expect("checked when the path was made");
+        let list: Vec<String> = aggregates
+            .iter()
+            .map(|a| match a {
+                PushedAggregate::CountAll => "count(*)".to_string(),
+                PushedAggregate::Extreme { max, column } => format!("{}({})", if *max { "max" } else { "min" }, super::deparse::sqlite_ident(column)),
+            })
+            .collect();
         let data = PlanData {
-            sql: super::deparse::count_sql(&info.table, &remote),
+            sql: super::deparse::aggregate_sql(&info.table, &list, &remote),
             table: info.table.clone(),
-            column_names: attnums.iter().map(|_| "count(*)".to_string()).collect(),
+            column_names: list.clone(),
             conversions: attnums.iter().map(|_| options::ColumnConversion::default()).collect(),
             attnums,
             has_rowid: false,

@@ -386,7 +386,7 @@ DECLARE
     version pg_catalog.text;
 BEGIN
     PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
-    IF options ? 'data_only' OR options ? 'schema_only' OR options ? 'parallel' THEN
+    IF options OPERATOR(pg_catalog.?) 'data_only' OR options OPERATOR(pg_catalog.?) 'schema_only' OR options OPERATOR(pg_catalog.?) 'parallel' THEN
         RAISE EXCEPTION 'liteport.migrate_resumable: the options data_only, schema_only and parallel are not supported (use liteport.migrate)'
             USING ERRCODE = 'feature_not_supported';
     END IF;
@@ -455,7 +455,7 @@ BEGIN
     PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
     FOR step IN SELECT p.kind, p.object, p.sql FROM liteport.plan(server, target_schema, options OPERATOR(pg_catalog.||) '{"drop_existing": true}') p
                  WHERE p.kind OPERATOR(pg_catalog.=) ANY ('{restart identity,primary key,unique,index,check,foreign key}')
-                   AND p.sql NOT LIKE '--%' ORDER BY p.step LOOP
+                   AND NOT p.sql OPERATOR(pg_catalog.~~) '--%' ORDER BY p.step LOOP
         BEGIN
             EXECUTE step.sql;
         EXCEPTION WHEN OTHERS THEN

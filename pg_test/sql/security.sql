@@ -71,6 +71,10 @@ CREATE FUNCTION evil.cat_text(text, text) RETURNS text LANGUAGE sql AS $$ SELECT
 CREATE OPERATOR evil.|| (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.cat_text);
 CREATE FUNCTION evil.record_ne(a record, b record) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN RETURN evil.hijacked('*<>') AND a OPERATOR(pg_catalog.*<>) b; END $$;
 CREATE OPERATOR evil.*<> (LEFTARG = record, RIGHTARG = record, FUNCTION = evil.record_ne);
+CREATE FUNCTION evil.jsonb_has(jsonb, text) RETURNS boolean LANGUAGE sql AS $$ SELECT evil.hijacked('?(jsonb)') AND $1 OPERATOR(pg_catalog.?) $2 $$;
+CREATE OPERATOR evil.? (LEFTARG = jsonb, RIGHTARG = text, FUNCTION = evil.jsonb_has);
+CREATE FUNCTION evil.like_text(text, text) RETURNS boolean LANGUAGE sql AS $$ SELECT evil.hijacked('~~(text)') AND $1 OPERATOR(pg_catalog.~~) $2 $$;
+CREATE OPERATOR evil.~~ (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.like_text);
 -- Types: a name that is not a grammar keyword resolves through search_path.
 CREATE DOMAIN evil.text AS pg_catalog.text CHECK (evil.hijacked('type text'));
 CREATE DOMAIN evil.jsonb AS pg_catalog.jsonb CHECK (evil.hijacked('type jsonb'));
@@ -108,6 +112,14 @@ CREATE TABLE public.shop_sync (id bigint PRIMARY KEY, name pg_catalog.text, vers
 SELECT status, rows_inserted FROM liteport.sync('victim_src.shop', 'public.shop_sync', watermark => 'version', options => '{"deletes": true}');
 SELECT status, rows_inserted, rows_updated, rows_deleted FROM liteport.sync('victim_src.shop', 'public.shop_sync', watermark => 'version', options => '{"deletes": true}');
 SELECT liteport.upload(pg_catalog.decode(pg_catalog.concat('53514c69746520666f726d6174203300', pg_catalog.repeat('00', 84)), 'hex')) IS NOT NULL AS uploaded;
+-- The resumable migration, a procedure that commits (so it cannot have a SET clause:
+-- it pins search_path itself in every transaction, and qualifies every name).
+RESET client_min_messages;
+CREATE SCHEMA victim_resumable;
+SET client_min_messages = warning;
+CALL liteport.migrate_resumable('victim', 'victim_resumable', '{"tables": ["line"], "on_error": "reject"}', 1);
+RESET client_min_messages;
+SELECT pg_catalog.count(*) AS resumed_rows FROM victim_resumable.line;
 RESET search_path;
 SELECT count(*) AS hijacked_calls, string_agg(DISTINCT what, ', ') AS which FROM evil.calls;
 SET search_path = evil, pg_catalog, public;

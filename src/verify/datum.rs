@@ -40,6 +40,7 @@ pub fn domain_for(typoid: pg_sys::Oid, typmod: i32, conversion: &ColumnConversio
         Ok(TIMEOID) => Domain::Time,
         Ok(INTERVALOID) if typmod < 0 => Domain::Interval(conversion.interval_unit.map(|u| u.micros())),
         Ok(JSONOID) => Domain::Json,
+        Ok(MONEYOID) => Domain::Money,
         _ => Domain::Input,
     }
 }
@@ -62,6 +63,8 @@ enum Kind {
     Interval,
     /// json: its stored text.
     Json,
+    /// money: its cents (lc_monetary C, as liteport loads it) as an amount.
+    Money,
     /// jsonb and every other type: the output function's text.
     Output,
 }
@@ -102,6 +105,7 @@ impl TargetColumn {
             Ok(TIMEOID) => Kind::Time,
             Ok(INTERVALOID) => Kind::Interval,
             Ok(JSONOID) => Kind::Json,
+            Ok(MONEYOID) => Kind::Money,
             _ => Kind::Output,
         };
         unsafe {
@@ -183,6 +187,12 @@ impl TargetColumn {
                 Kind::Interval => {
                     let i = datum.cast_mut_ptr::<pg_sys::Interval>();
                     normal::interval((*i).month, (*i).day, (*i).time)
+                }
+                Kind::Money => {
+                    let cents = datum.value() as i64;
+                    let sign = if cents < 0 { "-" } else { "" };
+                    let abs = cents.unsigned_abs();
+                    normal::number(&normal::decimal(&format!("{sign}{}.{:02}", abs / 100, abs % 100)).expect("digits"))
                 }
                 Kind::Output => normal::tagged(tag::OUTPUT, self.display(datum).as_bytes()),
             }

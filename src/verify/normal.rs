@@ -156,6 +156,9 @@ pub enum Domain {
     Interval(Option<i64>),
     /// json: the text as stored.
     Json,
+    /// money: the exact amount (text may carry a '$' and ',' groups as money's input
+    /// under C reads them); Postgres keeps cents, so a finer amount does not match.
+    Money,
     /// jsonb and every type without a rule here: Postgres's input function reads the
     /// text (`Canon::Input`).
     Input,
@@ -294,6 +297,32 @@ pub fn decimal(text: &str) -> Option<String> {
 
 /// A double in canonical decimal form: its shortest round-trip digits, which name it
 /// exactly among doubles.
+/// An amount as money's input reads it under lc_monetary C: an optional sign before or
+/// after a '$', digits grouped by ',' (or a sign in parentheses), in canonical form.
+pub fn money_amount(text: &str) -> Option<String> {
+    let t = text.trim();
+    let (negative, t) = match t.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        Some(inner) => (true, inner.trim()),
+        None => (false, t),
+    };
+    let (sign, t) = match t.as_bytes().first()? {
+        b'-' => ("-", t[1..].trim_start()),
+        b'+' => ("", t[1..].trim_start()),
+        _ => ("", t),
+    };
+    let t = t.strip_prefix('$').map(str::trim_start).unwrap_or(t);
+    let (sign, t) = match (sign, t.as_bytes().first()?) {
+        ("", b'-') => ("-", &t[1..]),
+        _ => (sign, t),
+    };
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b',') || t.starts_with(',') {
+        return None;
+    }
+    let digits: String = t.chars().filter(|&c| c != ',').collect();
+    let sign = if negative { if sign == "-" { "" } else { "-" } } else { sign };
+    decimal(&format!("{sign}{digits}"))
+}
+
 pub fn double(v: f64) -> String {
     if v.is_nan() {
         return "NaN".into();
@@ -547,6 +576,15 @@ pub fn read(domain: &Domain, v: Stored, empty_as_null: bool) -> Result<Canon, Un
             };
             value(number(&rounded))
         }
+        Domain::Money => {
+            let exact = match v {
+                Stored::Integer(i) => decimal(&i.to_string()).expect("digits"),
+                Stored::Real(r) => double(r),
+                Stored::Text(b) => money_amount(text_of(b)?).ok_or(Unreadable("not an amount of money"))?,
+                Stored::Blob(_) => return Err(Unreadable("a blob is not an amount of money")),
+            };
+            value(number(&exact))
+        }
         Domain::Bool => {
             let truth = match v {
                 Stored::Integer(0) => false,
@@ -700,6 +738,20 @@ mod tests {
         assert_ne!(n(Stored::Real(19.999)), n(Stored::Text(b"20.00")));
         assert!(read(&Domain::Number(NumberRule::default()), Stored::Blob(b"1"), false).is_err());
         assert_eq!(read(&Domain::Number(NumberRule::default()), Stored::Text(b""), true).unwrap(), Canon::Null);
+    }
+
+    #[test]
+    fn amounts_of_money() {
+        let m = |t| money_amount(t);
+        assert_eq!(m("$1,234.50"), decimal("1234.5"));
+        assert_eq!(m("-$0.50"), decimal("-0.5"));
+        assert_eq!(m("$-0.50"), decimal("-0.5"));
+        assert_eq!(m("(12.00)"), decimal("-12"));
+        assert_eq!(m(" 7 "), decimal("7"));
+        assert_eq!(m("1.235"), decimal("1.235"));
+        assert_eq!(m("12 dollars"), None);
+        assert_eq!(m("1e5"), None);
+        assert_eq!(read(&Domain::Money, Stored::Real(19.99), false).unwrap(), read(&Domain::Money, Stored::Text(b"$19.99"), false).unwrap());
     }
 
     #[test]

@@ -39,8 +39,11 @@ BEGIN
         ('to_jsonb', 'Text to jsonb; ERROR if it is not valid JSON'),
         ('try_to_jsonb', 'As liteport.to_jsonb, but NULL when the value is not valid JSON'),
         ('migrate_resumable', 'Migrate a SQLite server''s tables committing as it goes (tables, rowid chunks); call it again to go on where it stopped'),
-        ('source_tables', 'The tables liteport.migrate would load, in load order, with their SQLite row counts (for liteport.migrate_resumable)'),
-        ('load_chunk', 'Load the rows after a rowid of one migrated table through the bulk path (for liteport.migrate_resumable)'),
+        ('source_chunks', 'The tables liteport.migrate would load, in load order, with their SQLite row counts, each cut into rowid ranges (for liteport.migrate_resumable)'),
+        ('hold_source_state', 'Keep this session''s read of a server''s source across commits: every later read of it, here or by load workers, reads that state (for liteport.migrate_resumable)'),
+        ('release_source_state', 'End liteport.hold_source_state: the read ends with the transaction'),
+        ('load_next_chunk', 'Load the next part of a resumable migration that no other session is loading, through the bulk path, and record it (for liteport.migrate_resumable)'),
+        ('start_load_workers', 'Start background workers loading a resumable migration''s parts as the current role, at the held state of the source (parallel in liteport.migrate_resumable)'),
         ('source_version', 'What identifies a server''s SQLite source and its state (file, size, times, change counter)')
     ) AS v(name, comment) LOOP
         FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p
@@ -55,8 +58,9 @@ COMMENT ON FOREIGN DATA WRAPPER liteport IS 'SQLite files as foreign tables (ser
 COMMENT ON TABLE liteport.sync_state IS 'Where each role''s (foreign table, target) pair synced by liteport.sync has got to: the watermark of the last committed run';
 COMMENT ON TABLE liteport.sync_log IS 'Every liteport.sync run: start, end, rows inserted, updated and deleted, watermarks, status and error';
 COMMENT ON TABLE liteport.resumable_migrations IS 'Each role''s resumable migrations: options, the source state it began on, start and end';
-COMMENT ON TABLE liteport.resumable_tables IS 'Per table of a resumable migration: rows loaded and read, the last rowid read, status';
-COMMENT ON VIEW liteport.migration_progress IS 'Progress of the current role''s resumable migrations: rows read of rows total, percent, rows per second';
+COMMENT ON TABLE liteport.resumable_tables IS 'Per table of a resumable migration: rows loaded and read, rowid ranges loaded of how many, status';
+COMMENT ON TABLE liteport.resumable_chunks IS 'Per rowid range of a table of a resumable migration: its bounds, how far it is loaded, rows, status, the backend that loaded it';
+COMMENT ON VIEW liteport.migration_progress IS 'Progress of the current role''s resumable migrations: rows read of rows total, percent, rows per second, ranges loaded';
 
 -- User data: pg_dump dumps these rows (and the identity sequences' positions) with
 -- the database; the extension's own objects come back with CREATE EXTENSION.
@@ -66,4 +70,6 @@ SELECT pg_catalog.pg_extension_config_dump('liteport.sync_state', '');
 SELECT pg_catalog.pg_extension_config_dump('liteport.sync_log', '');
 SELECT pg_catalog.pg_extension_config_dump('liteport.sync_log_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('liteport.resumable_migrations', '');
+SELECT pg_catalog.pg_extension_config_dump('liteport.resumable_migrations_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('liteport.resumable_tables', '');
+SELECT pg_catalog.pg_extension_config_dump('liteport.resumable_chunks', '');

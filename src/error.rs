@@ -146,6 +146,11 @@ pub enum LiteportError {
     #[error("liteport server \"{server}\": \"{path}\" changed while this transaction was reading it ({what})")]
     SourceChanged { server: String, path: String, what: String },
 
+    /// A reader of a resumable or parallel migration could not begin at the state the
+    /// migration reads (src/sqlite/snapshot.rs).
+    #[error("liteport server \"{server}\": \"{path}\" is not in the state this migration reads: {what}")]
+    StateLost { server: String, path: String, what: String },
+
     #[error("liteport server \"{server}\": \"{path}\" is locked by another process; gave up after waiting {waited_ms} ms (busy_timeout_ms)")]
     Locked { server: String, path: String, waited_ms: i64 },
 
@@ -177,7 +182,7 @@ impl LiteportError {
             LiteportError::PermissionDenied { .. } => ERRCODE_INSUFFICIENT_PRIVILEGE,
             LiteportError::AlreadyExists { .. } => ERRCODE_DUPLICATE_TABLE,
             LiteportError::Interrupted { .. } => ERRCODE_QUERY_CANCELED,
-            LiteportError::SourceChanged { .. } => ERRCODE_T_R_SERIALIZATION_FAILURE,
+            LiteportError::SourceChanged { .. } | LiteportError::StateLost { .. } => ERRCODE_T_R_SERIALIZATION_FAILURE,
             LiteportError::Locked { .. } => ERRCODE_LOCK_NOT_AVAILABLE,
             LiteportError::OutOfMemory { .. } => ERRCODE_OUT_OF_MEMORY,
             LiteportError::Internal(_) => ERRCODE_INTERNAL_ERROR,
@@ -198,6 +203,7 @@ impl LiteportError {
             LiteportError::SourceChanged { .. } => Some(
                 "Retry the transaction. The file was opened without the application's shared memory (a WAL file with no -wal/-shm, or a large object), so SQLite could not hold a snapshot against writers.".into(),
             ),
+            LiteportError::StateLost { .. } => Some("Every chunk and worker of a migration reads the state it began on, so that the tables match one state of the file. Call it again to begin on the current state.".into()),
             LiteportError::Locked { .. } => Some("Raise the server's busy_timeout_ms option, or retry when the application's write has finished.".into()),
             LiteportError::OutOfMemory { .. } => Some("A superuser can raise liteport.sqlite_memory_limit; sorting in a SQLite view (ORDER BY) is the usual cause.".into()),
             LiteportError::Conversion { server, kind, .. } if *kind != ConversionKind::TooLarge => Some(format!(

@@ -31,7 +31,7 @@ pgrx::extension_sql_file!("../sql/coerce.sql", name = "coerce", requires = ["lit
 pgrx::extension_sql_file!("../sql/migrate.sql", name = "migrate", requires = ["liteport_fdw"]);
 pgrx::extension_sql_file!("../sql/large_object.sql", name = "large_object", requires = ["liteport_fdw"]);
 pgrx::extension_sql_file!("../sql/sync.sql", name = "sync", requires = ["liteport_fdw", sync_run]);
-pgrx::extension_sql_file!("../sql/resumable.sql", name = "resumable", requires = ["liteport_fdw", source_tables, load_chunk, source_version, plan]);
+pgrx::extension_sql_file!("../sql/resumable.sql", name = "resumable", requires = ["liteport_fdw", source_chunks, hold_source_state, release_source_state, load_next_chunk, start_load_workers, source_version, plan]);
 pgrx::extension_sql_file!("../sql/comments.sql", name = "comments", finalize);
 
 #[pg_guard]

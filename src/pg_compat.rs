@@ -167,3 +167,25 @@ pub fn refresh_nocase() {
 pub fn nocase_collation() -> Option<&'static str> {
     NOCASE_AVAILABLE.load(std::sync::atomic::Ordering::Relaxed).then_some("liteport.nocase")
 }
+
+/// Postgres's standard SIGTERM handler (`die`: the process ends at its next interrupt
+/// check, as a backend does) for a background worker. PG 18 renamed the backend's
+/// `pqsignal` to `pqsignal_be`.
+///
+/// # Safety
+/// In a background worker, before its signals are unblocked.
+pub unsafe fn die_on_sigterm() {
+    // The symbol itself: pgrx's `pg_sys::die` is a Rust wrapper, not a signal handler.
+    unsafe extern "C-unwind" {
+        #[link_name = "die"]
+        fn postgres_die(signal: std::ffi::c_int);
+    }
+    #[cfg(feature = "pg18")]
+    unsafe {
+        pg_sys::pqsignal_be(pg_sys::SIGTERM as i32, Some(postgres_die));
+    }
+    #[cfg(not(feature = "pg18"))]
+    unsafe {
+        pg_sys::pqsignal(pg_sys::SIGTERM as i32, Some(postgres_die));
+    }
+}

@@ -343,7 +343,7 @@ mod tests {
         });
         // The test itself runs in one transaction, so end our snapshot by hand, as
         // commit would, and see the new row.
-        crate::sqlite::cache::end_of_transaction();
+        crate::sqlite::cache::end_of_transaction(true);
         assert_eq!(one::<i64>("SELECT count(*) FROM snap.t"), 2);
         drop(app);
     }
@@ -369,7 +369,7 @@ mod tests {
         assert_eq!(one::<i64>("SELECT count(*) FROM liteport.connections() WHERE server_name = 'dropme'"), 1);
         run("DROP SERVER dropme CASCADE");
         // What commit does (the test runs inside one transaction):
-        crate::sqlite::cache::end_of_transaction();
+        crate::sqlite::cache::end_of_transaction(true);
         assert_eq!(one::<i64>("SELECT count(*) FROM liteport.connections() WHERE server_name = 'dropme'"), 0);
     }
 

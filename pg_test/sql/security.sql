@@ -120,6 +120,12 @@ SET client_min_messages = warning;
 CALL liteport.migrate_resumable('victim', 'victim_resumable', '{"tables": ["line"], "on_error": "reject"}', 1);
 RESET client_min_messages;
 SELECT pg_catalog.count(*) AS resumed_rows FROM victim_resumable.line;
+-- In parallel: the workers pin their own search_path, whatever the caller's.
+CREATE SCHEMA victim_parallel;
+SET client_min_messages = warning;
+CALL liteport.migrate_resumable('victim', 'victim_parallel', '{"tables": ["line"], "on_error": "reject", "parallel": 3}', 1);
+RESET client_min_messages;
+SELECT pg_catalog.count(*) AS parallel_lines FROM victim_parallel.line;
 RESET search_path;
 SELECT count(*) AS hijacked_calls, string_agg(DISTINCT what, ', ') AS which FROM evil.calls;
 SET search_path = evil, pg_catalog, public;
@@ -139,3 +145,27 @@ SELECT p.proname, p.proconfig
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'liteport'
  WHERE p.proname NOT LIKE 'to\_%' AND p.proname NOT LIKE 'try\_to\_%' AND p.proname NOT LIKE 'liteport\_fdw\_%'
  ORDER BY 1;
+
+-- The bulk path writes rows past the executor, so every load checks that it would be
+-- an INSERT by the current role. mallory, with USAGE on the server, records a
+-- resumable migration aimed at the superuser's loaded table (mallory may insert, but
+-- it has keys and indexes), then at a fresh table mallory may not insert into: both
+-- refused.
+GRANT USAGE ON FOREIGN SERVER victim TO mallory;
+CREATE SCHEMA bare;
+GRANT USAGE ON SCHEMA bare, victim_copy TO mallory;
+CREATE TABLE bare.line (id bigint, shop_id bigint, n bigint);
+GRANT SELECT ON bare.line TO mallory;
+GRANT INSERT ON victim_copy.line TO mallory;
+SET ROLE mallory;
+INSERT INTO liteport.resumable_migrations (server, target_schema, options, chunk_rows, source_version) VALUES ('victim', 'victim_copy', '{"tables": ["line"]}', 10, 'x'), ('victim', 'bare', '{"tables": ["line"]}', 10, 'x');
+INSERT INTO liteport.resumable_tables (server, target_schema, table_name, load_order, source_rows, chunked, chunks_total) VALUES ('victim', 'victim_copy', 'line', 1, 3, true, 1), ('victim', 'bare', 'line', 1, 3, true, 1);
+INSERT INTO liteport.resumable_chunks (server, target_schema, table_name, chunk_no, after_rowid, upto_rowid, next_rowid) VALUES ('victim', 'victim_copy', 'line', 1, -1, 100, -1), ('victim', 'bare', 'line', 1, -1, 100, -1);
+SELECT liteport.hold_source_state('victim') IS NOT NULL AS held;
+SELECT * FROM liteport.load_next_chunk('victim', 'victim_copy');
+SELECT liteport.hold_source_state('victim') IS NOT NULL AS held;
+SELECT * FROM liteport.load_next_chunk('victim', 'bare');
+RESET ROLE;
+SELECT (SELECT pg_catalog.count(*) FROM victim_copy.line) AS victim_lines, (SELECT pg_catalog.count(*) FROM bare.line) AS bare_lines;
+-- Without a held state there is nothing to load from.
+SELECT * FROM liteport.load_next_chunk('victim', 'bare');

@@ -187,9 +187,8 @@ unsafe extern "C-unwind" fn on_transaction_event(event: pg_sys::XactEvent::Type,
     match event {
         // Still inside the transaction: an ERROR here aborts it.
         XACT_EVENT_PRE_COMMIT | XACT_EVENT_PARALLEL_PRE_COMMIT | XACT_EVENT_PRE_PREPARE => connection::before_commit().or_report(),
-        XACT_EVENT_COMMIT | XACT_EVENT_PARALLEL_COMMIT | XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT | XACT_EVENT_PREPARE => {
-            connection::end_of_transaction()
-        }
+        XACT_EVENT_COMMIT | XACT_EVENT_PARALLEL_COMMIT | XACT_EVENT_PREPARE => connection::end_of_transaction(true),
+        XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT => connection::end_of_transaction(false),
         _ => {}
     }
 }

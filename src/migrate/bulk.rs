@@ -35,11 +35,58 @@ pub fn unsuitable(spec: &TableSpec, creating: bool) -> Option<&'static str> {
     None
 }
 
-/// Part of a table, by rowid: the rows after `after` in rowid order, at most `limit`.
+/// Part of a table, by rowid: the rows with after < rowid <= upto in rowid order, at
+/// most `limit`.
 #[derive(Debug, Clone, Copy)]
 pub struct Chunk {
     pub after: i64,
+    pub upto: i64,
     pub limit: i64,
+}
+
+fn qualified_name(schema: &str, table: &str) -> String {
+    super::ddl::qualified(schema, table)
+}
+
+/// Why writing rows into `rel` with table_multi_insert would not be what an INSERT by
+/// the current role does (None: it would be). Checked at every bulk load, so that no
+/// caller (liteport.load_next_chunk is public) writes past a privilege, a row security
+/// policy, a trigger, an index that would miss the rows, a CHECK or a default.
+unsafe fn not_like_insert(rel: pg_sys::Relation, attrs: &[pg_sys::FormData_pg_attribute], loaded: &[String]) -> Option<String> {
+    unsafe {
+        let relid = (*rel).rd_id;
+        let form = &*(*rel).rd_rel;
+        if form.relkind as u8 != pg_sys::RELKIND_RELATION {
+            return Some("it is not a plain table".into());
+        }
+        if pg_sys::pg_class_aclcheck(relid, pg_sys::GetUserId(), pg_sys::ACL_INSERT as pg_sys::AclMode) != pg_sys::AclResult::ACLCHECK_OK {
+            let name = pg_sys::get_rel_name(relid);
+            pg_sys::aclcheck_error(pg_sys::AclResult::ACLCHECK_NO_PRIV, pg_sys::ObjectType::OBJECT_TABLE, name);
+        }
+        if pg_sys::check_enable_rls(relid, pg_sys::InvalidOid, false) as u32 == pg_sys::CheckEnableRlsResult::RLS_ENABLED {
+            return Some("row level security applies to it".into());
+        }
+        if form.relhastriggers || !(*rel).trigdesc.is_null() {
+            return Some("it has triggers (foreign keys among them)".into());
+        }
+        if form.relhasindex {
+            return Some("it has indexes, which multi-insert does not maintain".into());
+        }
+        let constr = (*(*rel).rd_att).constr;
+        if !constr.is_null() && (*constr).num_check > 0 {
+            return Some("it has CHECK constraints".into());
+        }
+        for a in attrs.iter().filter(|a| !a.attisdropped) {
+            let name = crate::fdw::nodes::cstr_to_string(a.attname.data.as_ptr());
+            if a.attgenerated != 0 {
+                return Some(format!("column \"{name}\" is generated, which only the executor's INSERT computes"));
+            }
+            if !loaded.contains(&name) {
+                return Some(format!("column \"{name}\" is not loaded, and only the executor's INSERT fills in its default"));
+            }
+        }
+        None
+    }
 }
 
 /// Load `spec` into `schema.target` on the bulk path: (rows inserted, rows rejected).
@@ -69,9 +116,9 @@ pub fn load_part(
         let tupdesc = (*rel).rd_att;
         let attrs = crate::pg_compat::tupdesc_attrs(tupdesc);
         let natts = (*tupdesc).natts as usize;
-        if attrs.iter().any(|a| a.attgenerated != 0 && !a.attisdropped) {
+        if let Some(why) = not_like_insert(rel, &attrs, &spec.loaded_columns().map(|c| c.target.clone()).collect::<Vec<_>>()) {
             pg_sys::table_close(rel, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE);
-            LiteportError::InvalidArgument { what: format!("{} has generated columns, which only the executor's INSERT computes: load it with liteport.migrate", spec.target) }.report();
+            LiteportError::InvalidArgument { what: format!("{} cannot take the bulk path: {why}", qualified_name(schema, &spec.target)) }.report();
         }
         let attnum_of = |name: &str| attrs.iter().position(|a| !a.attisdropped && crate::fdw::nodes::cstr_to_string(a.attname.data.as_ptr()) == name).map(|i| i as i32 + 1);
         let mut attnums = Vec::new();
@@ -93,7 +140,7 @@ pub fn load_part(
         let mut sql = crate::fdw::deparse::select_sql(&spec.source, &names, rowid);
         if let (Some(c), Some(rowid)) = (chunk, rowid) {
             // rowid order is the table's own b-tree order: a range read, no sort
-            sql.push_str(&format!(" WHERE {rowid} > {} ORDER BY {rowid} LIMIT {}", c.after, c.limit));
+            sql.push_str(&format!(" WHERE {rowid} > {} AND {rowid} <= {} ORDER BY {rowid} LIMIT {}", c.after, c.upto, c.limit));
         }
         let plan = PlanData {
             sql,

@@ -8,6 +8,7 @@
 
 use super::connection::{SourceOptions, SqliteConnection};
 use super::large_object;
+use super::snapshot::SourceState;
 use crate::error::Result;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -23,6 +24,17 @@ thread_local! {
     /// A backend is single-threaded; the Rc lets a running scan keep its connection
     /// alive even if the cache drops it (options changed mid-transaction).
     static CONNECTIONS: RefCell<HashMap<Key, Rc<SqliteConnection>>> = RefCell::new(HashMap::new());
+    /// Servers whose reads begin at a given state in every transaction, not at the
+    /// file's latest (a resumable migration's chunks, its parallel workers), and
+    /// whether this backend also holds its read transaction across commits (the
+    /// leader does: that keeps the state available to the others).
+    static PINNED: RefCell<HashMap<Key, Pin>> = RefCell::new(HashMap::new());
+}
+
+#[derive(Debug, Clone)]
+struct Pin {
+    state: SourceState,
+    held: bool,
 }
 
 fn current_role() -> u32 {
@@ -47,7 +59,7 @@ pub fn connection_for(server_oid: u32, options: &SourceOptions) -> Result<Rc<Sql
                 return Ok(conn);
             }
             if !conn.is_stale() && !conn.opened_immutable && !conn.file_changed() {
-                conn.ensure_snapshot()?;
+                begin(&conn, key)?;
                 return Ok(conn);
             }
         }
@@ -56,9 +68,38 @@ pub fn connection_for(server_oid: u32, options: &SourceOptions) -> Result<Rc<Sql
         CONNECTIONS.with(|c| c.borrow_mut().remove(&key));
     }
     let conn = Rc::new(SqliteConnection::open(options)?);
-    conn.ensure_snapshot()?;
+    begin(&conn, key)?;
     CONNECTIONS.with(|c| c.borrow_mut().insert(key, Rc::clone(&conn)));
     Ok(conn)
+}
+
+/// The read transaction of a new Postgres transaction: at the pinned state, if any.
+fn begin(conn: &SqliteConnection, key: Key) -> Result<()> {
+    match PINNED.with(|p| p.borrow().get(&key).map(|pin| pin.state.clone())) {
+        Some(state) => conn.begin_at(&state),
+        None => conn.ensure_snapshot(),
+    }
+}
+
+/// From now on (until `unpin` or an abort), server `server_oid`'s reads by the current
+/// role begin at `state` in every transaction. `hold`: also keep this backend's read
+/// transaction open across commits.
+pub fn pin(server_oid: u32, state: SourceState, hold: bool) {
+    let key = Key { server: server_oid, role: current_role() };
+    PINNED.with(|p| p.borrow_mut().insert(key, Pin { state, held: hold }));
+}
+
+/// The state server `server_oid` is pinned at for the current role.
+pub fn pinned(server_oid: u32) -> Option<SourceState> {
+    let key = Key { server: server_oid, role: current_role() };
+    PINNED.with(|p| p.borrow().get(&key).map(|pin| pin.state.clone()))
+}
+
+/// Reads begin at the file's latest state again (the held read transaction ends with
+/// this Postgres transaction).
+pub fn unpin(server_oid: u32) {
+    let key = Key { server: server_oid, role: current_role() };
+    PINNED.with(|p| p.borrow_mut().remove(&key));
 }
 
 /// Before commit: a connection that could not hold a snapshot against writers
@@ -72,12 +113,20 @@ pub fn before_commit() -> Result<()> {
     Ok(())
 }
 
-/// At commit or abort: end every snapshot, and close what became stale (large
-/// objects always: their descriptors end with the transaction).
-pub fn end_of_transaction() {
+/// At commit or abort: end every snapshot (but a held one at commit), and close what
+/// became stale (large objects always: their descriptors end with the transaction).
+/// An abort also ends every pin: the migration that pinned them has failed.
+pub fn end_of_transaction(committed: bool) {
+    if !committed {
+        PINNED.with(|p| p.borrow_mut().clear());
+    }
+    let held: Vec<Key> = PINNED.with(|p| p.borrow().iter().filter(|(_, pin)| pin.held).map(|(k, _)| *k).collect());
     CONNECTIONS.with(|c| {
         let mut map = c.borrow_mut();
-        for conn in map.values() {
+        for (key, conn) in map.iter() {
+            if held.contains(key) && conn.large_object.is_none() && !conn.is_stale() {
+                continue;
+            }
             conn.end_snapshot();
             if let Some(lo) = &conn.large_object {
                 large_object::forget(lo.fd);
@@ -140,6 +189,7 @@ pub fn open_connections() -> Vec<(String, String, bool)> {
 /// Close every connection (used by `liteport.disconnect()`), ending snapshots first.
 /// Connections a running statement still holds close when it lets them go.
 pub fn close_all() -> usize {
+    PINNED.with(|p| p.borrow_mut().values_mut().for_each(|pin| pin.held = false));
     CONNECTIONS.with(|c| {
         let mut map = c.borrow_mut();
         for conn in map.values() {

@@ -13,6 +13,7 @@
 use super::file_identity::FileIdentity;
 use super::large_object;
 use super::readers::PausableReader;
+use super::snapshot::{self, SourceState};
 use crate::error::{LiteportError, Result};
 use rusqlite::{ffi, OpenFlags};
 use std::cell::{Cell, RefCell};
@@ -219,6 +220,13 @@ fn open_file(options: &SourceOptions, busy: &BusyWait) -> Result<(rusqlite::Conn
         let after = FileIdentity::read(&path).map_err(|e| connect_err(e.to_string()))?;
         if before.change(&after).is_none() {
             return Ok((db, header, immutable, before));
+        }
+        // A connection that takes SQLite's locks reads a consistent state whatever was
+        // written meanwhile (an application committing all the time, in a rollback
+        // journal, would never let the two identities agree): only another file at the
+        // path matters, and the identity kept is the later one.
+        if !immutable && !before.replaced_by(&after) && before.wal_exists == after.wal_exists {
+            return Ok((db, header, immutable, after));
         }
     }
     Err(LiteportError::SourceChanged { server, path, what: "it kept changing while it was being opened".into() })
@@ -433,6 +441,61 @@ impl SqliteConnection {
         }
         self.in_snapshot.set(true);
         Ok(())
+    }
+
+    /// The state this connection's read transaction reads, for other readers to begin
+    /// at (src/sqlite/snapshot.rs).
+    pub fn source_state(&self) -> Result<SourceState> {
+        self.ensure_snapshot()?;
+        let db = self.raw();
+        let failed = |doing: &str, rc: i32| self.error_for_code(rc, doing, format!("SQLite error {rc}"));
+        if let Some(lo) = &self.large_object {
+            let counter = unsafe { snapshot::change_counter(db) }.map_err(|rc| failed("reading the change counter", rc))?;
+            return Ok(SourceState::Counter { counter, device: 0, inode: lo.oid as u64 });
+        }
+        let identity = self.identity.borrow().clone().expect("a file source has its identity");
+        if self.opened_immutable {
+            return Ok(SourceState::of_file(&identity));
+        }
+        let mode: String = self.db.query_row("PRAGMA main.journal_mode", [], |r| r.get(0)).map_err(|e| self.sqlite_error("reading the journal mode", &e))?;
+        if mode.eq_ignore_ascii_case("wal") {
+            let bytes = unsafe { snapshot::wal_snapshot(db) }.map_err(|rc| failed("taking a WAL snapshot", rc))?;
+            return Ok(SourceState::Wal(bytes));
+        }
+        let counter = unsafe { snapshot::change_counter(db) }.map_err(|rc| failed("reading the change counter", rc))?;
+        Ok(SourceState::Counter { counter, device: identity.device, inode: identity.inode })
+    }
+
+    /// Begin the read transaction at `leader`'s state (another transaction's or
+    /// process's, see `source_state`), or fail with 40001 saying what changed since.
+    pub fn begin_at(&self, leader: &SourceState) -> Result<()> {
+        if !self.in_snapshot.get() {
+            self.pause_readers();
+            let run = || -> std::result::Result<(), String> {
+                self.db.execute_batch("BEGIN DEFERRED").map_err(|e| e.to_string())?;
+                if let SourceState::Wal(bytes) = leader {
+                    let rc = unsafe { snapshot::open_wal_snapshot(self.raw(), bytes) };
+                    if rc != ffi::SQLITE_OK {
+                        return Err(format!("the state the migration began on is no longer in its write-ahead log (SQLite error {rc})"));
+                    }
+                }
+                self.db.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0)).map_err(|e| e.to_string())?;
+                Ok(())
+            };
+            if let Err(what) = run() {
+                let _ = self.db.execute_batch("ROLLBACK");
+                return Err(LiteportError::StateLost { server: self.options.server_name.clone(), path: self.options.describe(), what });
+            }
+            self.in_snapshot.set(true);
+        }
+        let now = self.source_state()?;
+        match leader.difference(&now) {
+            None => Ok(()),
+            Some(what) => {
+                self.end_snapshot();
+                Err(LiteportError::StateLost { server: self.options.server_name.clone(), path: self.options.describe(), what })
+            }
+        }
     }
 
     /// End the read transaction. Read-only, so there is nothing to commit: ROLLBACK

@@ -13,6 +13,7 @@ pub mod jsonb;
 pub mod large_object;
 pub mod readers;
 pub mod schema;
+pub mod snapshot;
 pub mod sql_text;
 pub mod statement;
 pub mod writer;

@@ -176,6 +176,7 @@ contender_cmd() { # NAME: run the contender's whole command
         liteport_insert) psql_bench -c "INSERT INTO target SELECT * FROM f1m.bench" ;;
         liteport_migrate) psql_bench -c "SET client_min_messages = warning" -c "SELECT count(*) FROM liteport.migrate('s1m', 'migrated', '{\"drop_existing\": true}')" ;;
         liteport_migrate_ordinary) psql_bench -c "SET client_min_messages = warning" -c "SELECT count(*) FROM liteport.migrate('s1m', 'migrated_ordinary', '{\"drop_existing\": true, \"bulk\": false}')" ;;
+        liteport_resumable_1 | liteport_resumable_2) psql_bench -c "SET client_min_messages = warning" -c "CALL liteport.migrate_resumable('s1m', 'resumed_${1##*_}', '{\"parallel\": ${1##*_}}', 100000)" ;;
         duckdb) "$bench_venv/bin/python" /tmp/liteport-bench-duckdb.py ;;
         csv) sqlite3 -csv "$db1m" "SELECT id, i, b, r, short, long, ts, flag, '\\x' || hex(raw) FROM bench" | psql_bench -c "\\copy csv_target FROM STDIN (FORMAT csv)" ;;
         pgloader) pgloader --quiet "sqlite://$db1m" "pgsql://postgres@unix:$dir:$port/pgloader" ;;
@@ -186,11 +187,12 @@ contender_reset() { # NAME: empty its target (not timed)
         copy_binary | native | liteport_insert) psql_bench -c "TRUNCATE target" ;;
         csv) psql_bench -c "TRUNCATE csv_target" ;;
         pgloader) cluster_psql "$dir" "$port" -qc "DROP DATABASE IF EXISTS pgloader" -c "CREATE DATABASE pgloader" ;;
+        liteport_resumable_*) psql_bench -c "DROP SCHEMA IF EXISTS resumed_${1##*_} CASCADE" -c "DELETE FROM liteport.resumable_migrations WHERE target_schema = 'resumed_${1##*_}'" -c "CREATE SCHEMA resumed_${1##*_}" ;;
         *) ;;
     esac
 }
 psql_bench -c "CREATE SCHEMA migrated" -c "CREATE SCHEMA migrated_ordinary"
-contenders=(copy_binary native liteport_insert liteport_migrate liteport_migrate_ordinary duckdb csv pgloader)
+contenders=(copy_binary native liteport_insert liteport_migrate liteport_migrate_ordinary liteport_resumable_1 liteport_resumable_2 duckdb csv pgloader)
 declare -A T
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 log "loads of the 1M-row table, end to end, $REPEATS interleaved rounds"
@@ -302,6 +304,8 @@ $(load_row copy_binary "\`COPY target FROM 'file' (FORMAT binary)\` of the same 
 $(load_row native "\`INSERT INTO target SELECT * FROM native_source\` (native table to native table)" "identical")
 $(load_row liteport_migrate "\`liteport.migrate\` (create, bulk load, primary key, identity restart)" "${R[fid_migrate]}")
 $(load_row liteport_migrate_ordinary "\`liteport.migrate\` with \`\"bulk\": false\` (ordinary INSERT ... SELECT inside)" "${R[fid_migrate]}")
+$(load_row liteport_resumable_1 "\`liteport.migrate_resumable\`, chunks of 100,000 rows, each committed (parallel 1)" "${R[fid_migrate]}")
+$(load_row liteport_resumable_2 "\`liteport.migrate_resumable\`, parallel 2 (the caller and one background worker)" "${R[fid_migrate]}")
 $(load_row liteport_insert "liteport \`INSERT INTO target SELECT * FROM foreign_table\`" "${R[fid_liteport]}")
 $(load_row duckdb "DuckDB 1.4.4: \`ATTACH\` sqlite and postgres, \`CREATE TABLE ... AS SELECT\`" "${R[fid_duckdb]}")
 $(load_row csv "\`sqlite3 -csv \\| psql \\\\copy\`" "${R[fid_csv]}")

@@ -53,7 +53,7 @@ pub enum Target {
     Money,
     /// A type whose conversion would depend on a session setting: every value is an
     /// error saying which.
-    Refused(&'static str),
+    Refused(String),
 }
 
 /// How numbers in a date/time column are read: the column's `epoch_unit` (default
@@ -103,9 +103,10 @@ impl Target {
             Ok(JSONBOID) => Target::Jsonb,
             // money's integer means cents only where lc_monetary keeps two fraction
             // digits: in ja_JP the same integer is yen.
-            Ok(MONEYOID) if !monetary_locale_keeps_cents() => {
-                Target::Refused("money counts units of lc_monetary's fraction digits, which here are not cents (SET lc_monetary = 'C', or read the column as numeric)")
-            }
+            Ok(MONEYOID) if monetary_fraction_digits() != 2 => Target::Refused(format!(
+                "money counts units of lc_monetary's {} fraction digits here, not cents (SET lc_monetary = 'C', or read the column as numeric)",
+                monetary_fraction_digits()
+            )),
             Ok(MONEYOID) => Target::Money,
             _ => {
                 let mut input_fn = pg_sys::Oid::INVALID;
@@ -148,13 +149,14 @@ extern "C-unwind" {
     fn PGLC_localeconv() -> *mut libc::lconv;
 }
 
-/// Does a money value mean cents here? Its int64 counts units of lc_monetary's fraction
-/// digits: liteport reads money under C (two digits, CHAR_MAX meaning the default 2), and
-/// a session whose locale keeps 0 or 3 (ja_JP, ar_BH) would read those cents as yen or
-/// fils. Separators and symbols only change how a value is shown.
-fn monetary_locale_keeps_cents() -> bool {
-    let lconv = unsafe { &*PGLC_localeconv() };
-    lconv.frac_digits == 2 || lconv.frac_digits == libc::c_char::MAX
+/// The fraction digits a money value counts here, by cash_in's own rule (lc_monetary's
+/// frac_digits, and 2 where the locale leaves it unset: outside 0..=10, CHAR_MAX in C).
+/// liteport reads amounts as cents, so only 2 keeps their meaning: in ja_JP (0) the
+/// same integer is yen, in ar_BH (3) fils. Separators and symbols only change how a
+/// value is shown.
+fn monetary_fraction_digits() -> i32 {
+    let digits = unsafe { (*PGLC_localeconv()).frac_digits } as i32;
+    if (0..=10).contains(&digits) { digits } else { 2 }
 }
 
 /// Is `typoid` a base type of this name (PostGIS's `geometry`, in whatever schema)?
@@ -645,7 +647,7 @@ impl Target {
                 }
                 unsafe { json_from_text(&cell.text()?, binary, protect) }
             }
-            Target::Refused(why) => Err(ValueError::new(ConversionKind::InvalidText, *why)),
+            Target::Refused(why) => Err(ValueError::new(ConversionKind::InvalidText, why.clone())),
             Target::ByInputFunction { finfo, typioparam, typmod, array, enum_type, geometry } => {
                 let geopackage = cell.is_blob() && geometry.is_some() && crate::types::geopackage::is_geopackage(cell.raw_bytes());
                 if cell.is_blob() && !geopackage {

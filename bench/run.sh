@@ -155,7 +155,7 @@ log "  copy on ${R[copy_session]} ms, off ${R[copy_direct]} ms; scan off ${R[sca
 
 # ---- loads, end to end: every contender a whole command, interleaved rounds ----
 binfile=$data/bench_1m.bin
-psql_bench -c "COPY native_source TO '$binfile' (FORMAT binary)"
+psql_bench -c "\\copy native_source TO '$binfile' (FORMAT binary)"
 chmod 644 "$binfile"
 duck_ext=$("$bench_venv/bin/python" -c 'import duckdb_ext, os; print(os.path.join(os.path.dirname(duckdb_ext.__path__[0] if hasattr(duckdb_ext, "__path__") else duckdb_ext.__file__), "duckdb_ext", "extensions", "v1.4.4", "linux_amd64"))' 2>/dev/null || true)
 [[ -d $duck_ext ]] || duck_ext=$(find "$bench_venv" -path '*duckdb_ext/extensions/v1.4.4/linux_amd64' -type d | head -1)
@@ -172,10 +172,11 @@ PY
 contender_cmd() { # NAME: run the contender's whole command
     case $1 in
         copy_binary) psql_bench -c "COPY target FROM '$binfile' (FORMAT binary)" ;;
+        copy_binary_pk) psql_bench -1 -c "CREATE TABLE target_pk (LIKE native_source)" -c "COPY target_pk FROM '$binfile' (FORMAT binary, FREEZE)" -c "ALTER TABLE target_pk ADD PRIMARY KEY (id)" ;;
         native) psql_bench -c "INSERT INTO target SELECT * FROM native_source" ;;
         liteport_insert) psql_bench -c "INSERT INTO target SELECT * FROM f1m.bench" ;;
-        liteport_migrate) psql_bench -c "SET client_min_messages = warning" -c "SELECT count(*) FROM liteport.migrate('s1m', 'migrated', '{\"drop_existing\": true}')" ;;
-        liteport_migrate_ordinary) psql_bench -c "SET client_min_messages = warning" -c "SELECT count(*) FROM liteport.migrate('s1m', 'migrated_ordinary', '{\"drop_existing\": true, \"bulk\": false}')" ;;
+        liteport_migrate) psql_bench -c "SET client_min_messages = warning" -c "SELECT count(*) FROM liteport.migrate('s1m', 'migrated')" ;;
+        liteport_migrate_ordinary) psql_bench -c "SET client_min_messages = warning" -c "SELECT count(*) FROM liteport.migrate('s1m', 'migrated_ordinary', '{\"bulk\": false}')" ;;
         liteport_resumable_1 | liteport_resumable_2) psql_bench -c "SET client_min_messages = warning" -c "CALL liteport.migrate_resumable('s1m', 'resumed_${1##*_}', '{\"parallel\": ${1##*_}}', 100000)" ;;
         duckdb) "$bench_venv/bin/python" /tmp/liteport-bench-duckdb.py ;;
         csv) sqlite3 -csv "$db1m" "SELECT id, i, b, r, short, long, ts, flag, '\\x' || hex(raw) FROM bench" | psql_bench -c "\\copy csv_target FROM STDIN (FORMAT csv)" ;;
@@ -186,13 +187,16 @@ contender_reset() { # NAME: empty its target (not timed)
     case $1 in
         copy_binary | native | liteport_insert) psql_bench -c "TRUNCATE target" ;;
         csv) psql_bench -c "TRUNCATE csv_target" ;;
+        copy_binary_pk) psql_bench -c "DROP TABLE IF EXISTS target_pk" ;;
+        liteport_migrate) psql_bench -c "DROP TABLE IF EXISTS migrated.bench" ;;
+        liteport_migrate_ordinary) psql_bench -c "DROP TABLE IF EXISTS migrated_ordinary.bench" ;;
         pgloader) cluster_psql "$dir" "$port" -qc "DROP DATABASE IF EXISTS pgloader" -c "CREATE DATABASE pgloader" ;;
         liteport_resumable_*) psql_bench -c "DROP SCHEMA IF EXISTS resumed_${1##*_} CASCADE" -c "DELETE FROM liteport.resumable_migrations WHERE target_schema = 'resumed_${1##*_}'" -c "CREATE SCHEMA resumed_${1##*_}" ;;
         *) ;;
     esac
 }
 psql_bench -c "CREATE SCHEMA migrated" -c "CREATE SCHEMA migrated_ordinary"
-contenders=(copy_binary native liteport_insert liteport_migrate liteport_migrate_ordinary liteport_resumable_1 liteport_resumable_2 duckdb csv pgloader)
+contenders=(copy_binary copy_binary_pk native liteport_insert liteport_migrate liteport_migrate_ordinary liteport_resumable_1 liteport_resumable_2 duckdb csv pgloader)
 declare -A T
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 log "loads of the 1M-row table, end to end, $REPEATS interleaved rounds"
@@ -252,6 +256,9 @@ psql_bench -c "DROP TABLE target4m" >/dev/null
 
 log "liteport.profile of the 1M-row table"
 R[profile]=$(REPEATS=3 time_sql "SELECT count(*) FROM liteport.profile('s1m', 'bench')")
+# The part of every migrate before its first row: the schema, and the survey of every
+# value that chooses types holding them all.
+R[plan]=$(REPEATS=3 time_sql "SELECT count(*) FROM liteport.plan('s1m', 'planned')")
 log "  ${R[profile]} ms"
 
 log "backend peak memory (VmHWM) by rows scanned"
@@ -301,6 +308,7 @@ Loading the 1M-row table into Postgres, end to end (the whole command, a fresh p
 | Contender | Time | vs binary COPY | vs native INSERT ... SELECT | rows/s | Values, compared with what liteport reads |
 |---|---:|---:|---:|---:|---|
 $(load_row copy_binary "\`COPY target FROM 'file' (FORMAT binary)\` of the same rows (the floor)" "${R[fid_copy]}")
+$(load_row copy_binary_pk "\`CREATE TABLE\`, \`COPY ... (FORMAT binary, FREEZE)\`, \`ADD PRIMARY KEY\` in one transaction (the work migrate does, by COPY)" "${R[fid_copy]}")
 $(load_row native "\`INSERT INTO target SELECT * FROM native_source\` (native table to native table)" "identical")
 $(load_row liteport_migrate "\`liteport.migrate\` (create, bulk load, primary key, identity restart)" "${R[fid_migrate]}")
 $(load_row liteport_migrate_ordinary "\`liteport.migrate\` with \`\"bulk\": false\` (ordinary INSERT ... SELECT inside)" "${R[fid_migrate]}")
@@ -327,6 +335,7 @@ Scans and the other functions, measured inside one session (medians of $REPEATS)
 | Read-ahead thread vs off: scan of one integer column (\`sum(i)\`) | ${R[scan_narrow]} ms | ${R[scan_narrow_direct]} ms | $(ratio "${R[scan_narrow]}" "${R[scan_narrow_direct]}") | |
 | \`liteport.profile\` of the 1M-row table (9 columns, one pass) | ${R[profile]} ms | | | $(rate 1000000 "${R[profile]}") |
 | \`liteport.verify\` (every value, both sides; ${R[verify_ok]}) vs the migration (end to end) | ${R[verify]} ms | ${R[migrate]} ms | $(ratio "${R[verify]}" "${R[migrate]}") | $(rate 1000000 "${R[verify]}") |
+| \`liteport.plan\` (the schema and the survey of every value that chooses the types; the first part of every migrate) vs the migration | ${R[plan]} ms | ${R[migrate]} ms | $(ratio "${R[plan]}" "${R[migrate]}") | $(rate 1000000 "${R[plan]}") |
 | \`liteport.verify\`, counts only | ${R[verify_counts]} ms | | | |
 | \`liteport.sync\` of 1,000 changed rows (indexed watermark; ${R[sync_check]}) vs the first, full sync | $(printf '%.1f' "${R[sync_incr]}") ms | $(printf '%.1f' "${R[sync_full]}") ms | $(ratio "${R[sync_incr]}" "${R[sync_full]}") | |
 

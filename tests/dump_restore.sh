@@ -65,9 +65,9 @@ SELECT 'user mapping', usename, srvname, umoptions FROM pg_user_mappings ORDER B
 SELECT 'foreign table', c.oid::regclass, c.relowner::regrole, s.srvname, (SELECT array_agg(o ORDER BY o) FROM unnest(ft.ftoptions) o),
        (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || coalesce(' ' || (SELECT array_agg(o ORDER BY o) FROM unnest(a.attfdwoptions) o)::text, ''), ', ' ORDER BY a.attnum)
           FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0)
-  FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid JOIN pg_foreign_server s ON s.oid = ft.ftserver ORDER BY 2::text;
+  FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid JOIN pg_foreign_server s ON s.oid = ft.ftserver ORDER BY c.oid::regclass::text COLLATE "C";
 SELECT 'wrapper acl', fdwacl FROM pg_foreign_data_wrapper WHERE fdwname = 'liteport';
-SELECT 'sync_state', foreign_table, target, watermark_column, watermark, updated_at, owner FROM liteport.sync_state ORDER BY 2::text;
+SELECT 'sync_state', foreign_table, target, watermark_column, watermark, updated_at, owner FROM liteport.sync_state ORDER BY foreign_table::text COLLATE "C";
 SELECT 'sync_log', * FROM liteport.sync_log ORDER BY id;
 SELECT 'rejects', * FROM liteport.rejects ORDER BY id;
 SELECT 'items', * FROM public.items ORDER BY id;

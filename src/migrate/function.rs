@@ -455,6 +455,8 @@ fn migrate(
             if step.kind == "settings" || step.kind == "data check" {
                 continue;
             }
+            // Where a migration's time goes, for whoever sets client_min_messages = debug1.
+            let step_started = Instant::now();
             if step.is_report() {
                 if let Some(t) = step.table {
                     untranslated[t] += 1;
@@ -501,6 +503,7 @@ fn migrate(
                 }
                 _ => Spi::run(&step.sql).unwrap_or_else(|e| panic!("{}: {e}", step.sql)),
             }
+            pgrx::debug1!("{context}: {:.3} s", step_started.elapsed().as_secs_f64());
         }
         let rows: Vec<_> = prepared
             .specs

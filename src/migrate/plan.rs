@@ -73,6 +73,7 @@ pub fn load_order(specs: &[TableSpec]) -> Vec<usize> {
 
 pub fn build_steps(specs: &[TableSpec], others: &[OtherObject], opts: &MigrateOptions, schema: &str, server: &str) -> Vec<Step> {
     let mut steps = Vec::new();
+    let mut restarts: Vec<(String, String, usize)> = Vec::new();
     let mut push = |kind: &'static str, object: &str, sql: String, note: Option<String>, table: Option<usize>| {
         steps.push(Step { kind, object: object.to_string(), sql, note, table });
     };
@@ -134,18 +135,25 @@ pub fn build_steps(specs: &[TableSpec], others: &[OtherObject], opts: &MigrateOp
             let mut restarted: Vec<&String> = spec.rowid_alias.iter().collect();
             restarted.extend(spec.sequence_columns.iter().filter(|c| spec.rowid_alias.as_ref() != Some(*c)));
             for column in restarted {
-                push("restart identity", &spec.target, ddl::restart_identity_sql(spec, column, schema), None, Some(i));
+                restarts.push((spec.target.clone(), ddl::restart_identity_sql(spec, column, schema), i));
             }
             push("drop staging", &staging, format!("DROP FOREIGN TABLE {}", qualified(schema, &staging)), None, Some(i));
         }
     }
-    for kinds in [&["primary key", "unique", "index"][..], &["check"], &["foreign key"]] {
+    for (group, kinds) in [&["primary key", "unique", "index"][..], &["check"], &["foreign key"]].into_iter().enumerate() {
         for (i, spec) in specs.iter().enumerate() {
             for c in spec.constraints.iter().filter(|c| kinds.contains(&c.kind)) {
                 match &c.sql {
                     Some(sql) => push(c.kind, &c.name, sql.clone(), c.note.clone(), Some(i)),
                     None => push(c.kind, &c.name, "-- not translated".into(), c.note.clone(), Some(i)),
                 }
+            }
+        }
+        // After the keys: the maximum each restart needs is then one index probe, not
+        // a scan of the table just loaded.
+        if group == 0 {
+            for (target, sql, i) in std::mem::take(&mut restarts) {
+                push("restart identity", &target, sql, None, Some(i));
             }
         }
     }

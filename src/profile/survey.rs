@@ -83,7 +83,9 @@ impl ReadAs {
     /// Does the load's conversion read this stored value (by the same parsing rules)?
     fn reads(self, value: ValueRef) -> bool {
         use crate::types::{datetime, scalar};
-        let text = |b: &[u8]| scalar::check_text(b).ok().map(str::to_string);
+        fn text(b: &[u8]) -> Option<&str> {
+            scalar::check_text(b).ok()
+        }
         match (self, value) {
             (_, ValueRef::Null) => true,
             (ReadAs::Text, ValueRef::Text(b) | ValueRef::Blob(b)) => text(b).is_some(),
@@ -219,12 +221,16 @@ pub fn survey(db: &Connection, table: &str, columns: &[(String, Needs)], rowid: 
                 let needs = columns[i].1;
                 let h = &mut out[i];
                 if let Some(read_as) = needs.read_as {
-                    if let ValueRef::Text(t) | ValueRef::Blob(t) = value {
-                        if crate::types::scalar::check_text(t).is_err() {
-                            h.not_text_like += 1;
-                        }
+                    let text_like = match value {
+                        ValueRef::Text(t) | ValueRef::Blob(t) => Some(crate::types::scalar::check_text(t).is_ok()),
+                        _ => None,
+                    };
+                    if text_like == Some(false) {
+                        h.not_text_like += 1;
                     }
-                    if !read_as.reads(value) {
+                    // Text reads exactly what is text-like: no second check.
+                    let readable = if read_as == ReadAs::Text { text_like != Some(false) } else { read_as.reads(value) };
+                    if !readable {
                         h.unreadable += 1;
                         if h.unreadable_example.is_none() {
                             h.unreadable_example = Some((at, describe(value)));

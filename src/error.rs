@@ -157,6 +157,12 @@ pub enum LiteportError {
     #[error("liteport server \"{server}\": SQLite ran out of memory {doing} (liteport.sqlite_memory_limit is {limit_kb} kB)")]
     OutOfMemory { server: String, doing: String, limit_kb: i64 },
 
+    /// A load that checks values by the survey's rules (`profile::survey::ReadAs`)
+    /// met one its column's declared type does not read: liteport.migrate surveys
+    /// every value and starts again. Never reaches the user but as an internal error.
+    #[error("liteport: \"{table}\".\"{column}\" holds a value its declared type does not read (the load was to be started again)")]
+    DeclaredTypeUnreadable { table: String, column: String },
+
     #[error("liteport: {0}")]
     Internal(String),
 }
@@ -185,7 +191,7 @@ impl LiteportError {
             LiteportError::SourceChanged { .. } | LiteportError::StateLost { .. } => ERRCODE_T_R_SERIALIZATION_FAILURE,
             LiteportError::Locked { .. } => ERRCODE_LOCK_NOT_AVAILABLE,
             LiteportError::OutOfMemory { .. } => ERRCODE_OUT_OF_MEMORY,
-            LiteportError::Internal(_) => ERRCODE_INTERNAL_ERROR,
+            LiteportError::Internal(_) | LiteportError::DeclaredTypeUnreadable { .. } => ERRCODE_INTERNAL_ERROR,
         }
     }
 

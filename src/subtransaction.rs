@@ -37,3 +37,28 @@ pub fn run_catching<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> Result
         result
     }
 }
+
+/// Run `f` in a subtransaction that is kept (released into the current transaction)
+/// when `f` returns Some and rolled back when it returns None: work to try and redo
+/// otherwise. An ERROR inside rolls it back too and is raised again as it was
+/// (SQLSTATE, message, detail, hint, context).
+pub fn attempt<T>(f: impl FnOnce() -> Option<T>) -> Option<T> {
+    unsafe {
+        let context = pg_sys::CurrentMemoryContext;
+        let owner = pg_sys::CurrentResourceOwner;
+        pg_sys::BeginInternalSubTransaction(std::ptr::null());
+        pg_sys::MemoryContextSwitchTo(context);
+        // Nothing `f` touched is used after an ERROR: it is raised again at once.
+        let outcome = PgTryBuilder::new(std::panic::AssertUnwindSafe(move || Ok(f()))).catch_others(Err).execute();
+        match &outcome {
+            Ok(Some(_)) => pg_sys::ReleaseCurrentSubTransaction(),
+            _ => pg_sys::RollbackAndReleaseCurrentSubTransaction(),
+        }
+        pg_sys::MemoryContextSwitchTo(context);
+        pg_sys::CurrentResourceOwner = owner;
+        match outcome {
+            Ok(result) => result,
+            Err(caught) => caught.rethrow(),
+        }
+    }
+}

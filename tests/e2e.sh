@@ -268,7 +268,33 @@ else
     not_ok "pg_cron sync" "SQLite $sqlite_rows vs Postgres $pg_rows, cron runs $cron_ok, log: $log_summary"
 fi
 
-# 7. The source file is byte-for-byte and mtime unchanged after all of the above, and
+# 7. liteport.migrate leaves the survey of every value to the bulk load: a clean table
+#    is read once (no survey before), a value its declared type does not read makes it
+#    survey and start again, and both end with the plan's types.
+sqlite3 "$work/survey.db" "
+    CREATE TABLE clean(id INTEGER PRIMARY KEY, n INTEGER, at DATETIME);
+    CREATE TABLE late(id INTEGER PRIMARY KEY, n INTEGER, at DATETIME);
+    WITH RECURSIVE c(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM c WHERE k < 50000)
+    INSERT INTO clean SELECT k, k, strftime('%Y-%m-%d %H:%M:%S', 1600000000 + k, 'unixepoch') FROM c;
+    INSERT INTO late SELECT id, CASE WHEN id = 40000 THEN 'forty thousand' ELSE n END, at FROM clean;"
+chmod 644 "$work/survey.db"
+sql -c "CREATE SERVER survey FOREIGN DATA WRAPPER liteport OPTIONS (database '$work/survey.db')" -c "CREATE SCHEMA s_clean" -c "CREATE SCHEMA s_late"
+plan_log=$(sql -c "SET client_min_messages = debug1" -c "SELECT count(*) FROM liteport.plan('survey', 'x')" 2>&1)
+clean_log=$(sql -c "SET client_min_messages = debug1" -c "SELECT count(*) FROM liteport.migrate('survey', 's_clean', '{\"tables\": [\"clean\"]}')" 2>&1)
+late_log=$(sql -c "SET client_min_messages = debug1" -c "SELECT count(*) FROM liteport.migrate('survey', 's_late', '{\"tables\": [\"late\"]}')" 2>&1)
+late_type=$(sql -c "SELECT data_type FROM information_schema.columns WHERE table_schema = 's_late' AND table_name = 'late' AND column_name = 'n'")
+clean_type=$(sql -c "SELECT data_type FROM information_schema.columns WHERE table_schema = 's_clean' AND table_name = 'clean' AND column_name = 'n'")
+survey_verified=$(sql -c "SELECT bool_and(matches) FROM (SELECT matches FROM liteport.verify('survey', 's_clean', '{\"tables\": [\"clean\"]}') UNION ALL SELECT matches FROM liteport.verify('survey', 's_late', '{\"tables\": [\"late\"]}')) v")
+if grep -q 'surveying every value of "clean"' <<<"$plan_log" && ! grep -q 'surveying every value' <<<"$clean_log" \
+    && ! grep -q 'starting again' <<<"$clean_log" && [[ $clean_type == bigint ]] \
+    && [[ $(grep -c 'holds a value its declared type does not read: surveying every value to choose the types and starting again' <<<"$late_log") == 1 ]] \
+    && grep -q 'surveying every value of "late"' <<<"$late_log" && [[ $late_type == text ]] && [[ $survey_verified == t ]]; then
+    ok "migrate reads a clean table once (the load checks every value); a value the declared type cannot read makes it survey and start again (n: $clean_type, $late_type; verify matches)"
+else
+    not_ok "survey left to the load" "clean=$clean_type late=$late_type verified=$survey_verified; plan: $(grep -c surveying <<<"$plan_log"), clean: $clean_log; late: $late_log"
+fi
+
+# 8. The source file is byte-for-byte and mtime unchanged after all of the above, and
 #    no journal files were created beside it.
 if [[ $(md5sum "$work/big.db" | cut -d' ' -f1) == "$big_md5" && $(stat -c %Y "$work/big.db") == "$big_mtime" ]] \
     && ! ls "$work"/big.db-* >/dev/null 2>&1; then

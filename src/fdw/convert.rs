@@ -253,6 +253,21 @@ impl<'a> Cell<'a> {
         self.oversized
     }
 
+    /// The value as rusqlite's ValueRef, for rules written against it (the survey's).
+    /// None: a value too large to have been read.
+    pub fn value_ref(&self) -> Option<rusqlite::types::ValueRef<'a>> {
+        use rusqlite::types::ValueRef;
+        if self.oversized.is_some() {
+            return None;
+        }
+        Some(match self.class {
+            ffi::SQLITE_INTEGER => ValueRef::Integer(self.int),
+            ffi::SQLITE_FLOAT => ValueRef::Real(self.real),
+            ffi::SQLITE_TEXT => ValueRef::Text(self.raw),
+            _ => ValueRef::Blob(self.raw),
+        })
+    }
+
     pub fn integer(&self) -> i64 {
         self.int
     }

@@ -22,6 +22,7 @@
 //!   the file reaches an infallible allocation.
 
 use super::convert::Cell;
+use crate::profile::survey::ReadAs;
 use crate::sqlite::connection::SqliteConnection;
 use crate::sqlite::readers::PausableReader;
 use rusqlite::ffi;
@@ -46,6 +47,9 @@ pub enum StepEnd {
     Done,
     /// SQLite's result code and message (SQLITE_INTERRUPT for a cancel).
     Failed(c_int, String),
+    /// A value of this result column fails its check (`ReadAhead::new`'s `checks`):
+    /// returned before any row of the batch that holds it.
+    Unreadable(usize),
 }
 
 /// What `ReadAhead::advance` moved to.
@@ -72,6 +76,9 @@ pub struct Batch {
     /// backend to read directly.
     direct_row: bool,
     end: Option<StepEnd>,
+    /// The result column of the last row whose value failed its check; the thread
+    /// stopped after that row.
+    unreadable: Option<usize>,
 }
 
 /// How the thread takes the statement's current row.
@@ -93,6 +100,15 @@ impl Batch {
         self.bytes.clear();
         self.direct_row = false;
         self.end = None;
+        self.unreadable = None;
+    }
+
+    /// The first result column of row `row` whose value `checks` refuses.
+    fn first_unreadable(&self, row: usize, checks: &[Option<ReadAs>]) -> Option<usize> {
+        checks.iter().enumerate().find_map(|(col, check)| {
+            let check = (*check)?;
+            (self.class(row, col) != ffi::SQLITE_NULL && !check.reads_cell(&self.cell(row, col))).then_some(col)
+        })
     }
 
     /// Text and blob bytes of the current row of `stmt` (sizes only: a zeroblob is not
@@ -196,7 +212,7 @@ fn hand_over(full: &SyncSender<Batch>, batch: Batch, stop: &AtomicBool) -> Resul
 /// Step and copy rows until the statement ends, `stop` is set, a row is left for the
 /// backend, or the scan is gone. Returns the rows read but not handed over when
 /// stopped, so none is lost.
-fn fill(statement: StatementPtr, ncols: usize, full: SyncSender<Batch>, recycled: Receiver<Batch>, stop: Arc<AtomicBool>) -> Option<Batch> {
+fn fill(statement: StatementPtr, ncols: usize, checks: Arc<Vec<Option<ReadAs>>>, full: SyncSender<Batch>, recycled: Receiver<Batch>, stop: Arc<AtomicBool>) -> Option<Batch> {
     let StatementPtr(stmt, db) = statement;
     let new_batch = || {
         let mut b = recycled.try_recv().unwrap_or_default();
@@ -234,6 +250,12 @@ fn fill(statement: StatementPtr, ncols: usize, full: SyncSender<Batch>, recycled
                     if unsafe { batch.push_row(stmt, bytes) }.is_err() {
                         batch.end = Some(StepEnd::Failed(ffi::SQLITE_NOMEM, "out of memory copying a row".into()));
                         last = true;
+                    } else if !checks.is_empty() {
+                        // The checks run here, on the core the backend is not using.
+                        if let Some(col) = batch.first_unreadable(batch.rows - 1, &checks) {
+                            batch.unreadable = Some(col);
+                            last = true;
+                        }
                     }
                 }
             },
@@ -293,6 +315,8 @@ pub struct ReadAhead {
     conn: Rc<SqliteConnection>,
     stmt: *mut ffi::sqlite3_stmt,
     ncols: usize,
+    /// Per result column, the check every value must pass (empty: none).
+    checks: Arc<Vec<Option<ReadAs>>>,
     control: Rc<ReaderControl>,
     full: Option<Receiver<Batch>>,
     recycle: Option<SyncSender<Batch>>,
@@ -305,8 +329,9 @@ pub struct ReadAhead {
 }
 
 impl ReadAhead {
-    /// Read `stmt` (which has `ncols` result columns) ahead on a thread.
-    pub fn new(conn: Rc<SqliteConnection>, stmt: *mut ffi::sqlite3_stmt, ncols: usize) -> std::io::Result<ReadAhead> {
+    /// Read `stmt` (which has `ncols` result columns) ahead on a thread, checking
+    /// every value of result column i with `checks[i]` (`checks` empty: none).
+    pub fn new(conn: Rc<SqliteConnection>, stmt: *mut ffi::sqlite3_stmt, ncols: usize, checks: Arc<Vec<Option<ReadAs>>>) -> std::io::Result<ReadAhead> {
         let control = Rc::new(ReaderControl::default());
         let weak: std::rc::Weak<ReaderControl> = Rc::downgrade(&control);
         conn.register_reader(weak);
@@ -314,6 +339,7 @@ impl ReadAhead {
             conn,
             stmt,
             ncols,
+            checks,
             control,
             full: None,
             recycle: None,
@@ -335,6 +361,7 @@ impl ReadAhead {
         let stop = Arc::clone(&self.control.stop);
         let statement = StatementPtr(self.stmt, db);
         let ncols = self.ncols;
+        let checks = Arc::clone(&self.checks);
         // The thread inherits the signal mask of its creator: block everything while
         // spawning, then restore the backend's own mask.
         let handle = unsafe {
@@ -344,7 +371,7 @@ impl ReadAhead {
             libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut previous);
             let spawned = std::thread::Builder::new()
                 .name("liteport-read".into())
-                .spawn(move || fill(statement, ncols, full_tx, recycle_rx, stop));
+                .spawn(move || fill(statement, ncols, checks, full_tx, recycle_rx, stop));
             libc::pthread_sigmask(libc::SIG_SETMASK, &previous, std::ptr::null_mut());
             spawned?
         };
@@ -416,6 +443,9 @@ impl ReadAhead {
                 Some(Err(e)) => return Err(StepEnd::Failed(ffi::SQLITE_ERROR, format!("cannot start the read-ahead thread: {e}"))),
                 None => return Ok(Advance::End),
             };
+            if let Some(col) = next.unreadable {
+                return Err(StepEnd::Unreadable(col));
+            }
             let used = std::mem::replace(&mut self.current, next);
             if let Some(recycle) = &self.recycle {
                 let _ = recycle.try_send(used);

@@ -9,6 +9,7 @@ use super::convert::{Cell, Target};
 use super::plan::PlanData;
 use super::pushdown::BindMode;
 use super::read_ahead::{Advance, ReadAhead, StepEnd};
+use crate::profile::survey::ReadAs;
 use crate::error::{shorten_bytes_for_message, shorten_for_message, LiteportError, Result, RowRef, ValueError};
 use crate::sqlite::connection::SqliteConnection;
 use crate::sqlite::statement::{errmsg, RawStatement};
@@ -93,6 +94,9 @@ pub struct ScanState {
     bound: bool,
     /// ANALYZE's sample: rows that do not convert are skipped, not reported.
     skip_bad_rows: bool,
+    /// Per result column, the survey's check every value must pass (empty: none):
+    /// liteport.migrate's load in place of a survey before it (`check_values`).
+    value_checks: Vec<Option<ReadAs>>,
 }
 
 impl ScanState {
@@ -140,7 +144,26 @@ impl ScanState {
             econtext: std::ptr::null_mut(),
             bound: false,
             skip_bad_rows: false,
+            value_checks: Vec::new(),
         })
+    }
+
+    /// Check every value of plan column i with `checks[i]` before it is converted:
+    /// the first that fails stops the scan with `LiteportError::DeclaredTypeUnreadable`.
+    /// The read-ahead thread runs the checks on the rows it copies, the backend on the
+    /// rest. Call before the first row.
+    pub fn check_values(&mut self, checks: &[Option<ReadAs>]) {
+        let ncols = self.columns.len() + self.rowid_index.is_some() as usize;
+        let mut by_result = vec![None; ncols];
+        for (col, check) in self.columns.iter().zip(checks) {
+            by_result[col.result_index as usize] = *check;
+        }
+        self.value_checks = if by_result.iter().any(Option::is_some) { by_result } else { Vec::new() };
+    }
+
+    fn unreadable(&self, result_index: usize) -> LiteportError {
+        let column = self.columns.iter().find(|c| c.result_index as usize == result_index).map(|c| c.sqlite_name.clone()).unwrap_or_default();
+        LiteportError::DeclaredTypeUnreadable { table: self.table.clone(), column }
     }
 
     /// The expressions whose values the statement's parameters take, in order.
@@ -249,7 +272,7 @@ impl ScanState {
         }
         if self.read_ahead.is_none() {
             let ncols = self.columns.len() + self.rowid_index.is_some() as usize;
-            let started = ReadAhead::new(Rc::clone(&self.conn), stmt, ncols)
+            let started = ReadAhead::new(Rc::clone(&self.conn), stmt, ncols, std::sync::Arc::new(self.value_checks.clone()))
                 .map_err(|e| LiteportError::Internal(format!("cannot start the read-ahead thread: {e}")))?;
             self.read_ahead = Some(started);
         }
@@ -257,6 +280,7 @@ impl ScanState {
             Ok(Advance::Batched | Advance::Direct) => Ok(true),
             Ok(Advance::End) | Err(StepEnd::Done) => Ok(false),
             Err(StepEnd::Failed(rc, message)) => Err(self.read_error(rc, message)),
+            Err(StepEnd::Unreadable(col)) => Err(self.unreadable(col)),
         }
     }
 
@@ -277,6 +301,17 @@ impl ScanState {
         self.rows_read += 1;
         if self.rowid_index.is_some() {
             self.last_rowid = self.current_rowid();
+        }
+        // Rows the read-ahead thread did not copy (or all, without it) are checked here.
+        if !self.value_checks.is_empty() && self.read_ahead.as_ref().is_none_or(|r| r.on_direct_row()) {
+            for (index, check) in self.value_checks.iter().enumerate() {
+                let Some(check) = check else { continue };
+                if let Ok(Some(cell)) = unsafe { cell_at(&self.read_ahead, &self.statement, index as c_int) } {
+                    if !check.reads_cell(&cell) {
+                        return Err(RowError::Other(self.unreadable(index)));
+                    }
+                }
+            }
         }
         let values = unsafe { std::slice::from_raw_parts_mut((*slot).tts_values, self.natts) };
         let isnull = unsafe { std::slice::from_raw_parts_mut((*slot).tts_isnull, self.natts) };

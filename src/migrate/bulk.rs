@@ -89,10 +89,34 @@ unsafe fn not_like_insert(rel: pg_sys::Relation, attrs: &[pg_sys::FormData_pg_at
     }
 }
 
+/// COPY FREEZE's rule: rows may be written frozen only into a table created in the
+/// current subtransaction, and only when no earlier snapshot is still registered and
+/// no portal is open that could read the table (either would see rows it must not).
+/// Frozen rows need no later VACUUM to freeze them nor a first read to set hint bits.
+unsafe fn may_freeze(rel: pg_sys::Relation) -> bool {
+    unsafe {
+        if (*rel).rd_createSubid != pg_sys::GetCurrentSubTransactionId() {
+            return false;
+        }
+        pg_sys::InvalidateCatalogSnapshot();
+        pg_sys::ThereAreNoPriorRegisteredSnapshots() && pg_sys::ThereAreNoReadyPortals()
+    }
+}
+
 /// Load `spec` into `schema.target` on the bulk path: (rows inserted, rows rejected).
-pub fn load(conn: &Rc<SqliteConnection>, spec: &TableSpec, schema: &str, table_options: &[(String, String)], reject_target: Option<String>) -> (i64, i64) {
-    let (inserted, _, _) = load_part(conn, spec, schema, table_options, reject_target, None);
-    (inserted, 0)
+/// `freeze`: write the rows frozen where COPY FREEZE would (`may_freeze`).
+/// Err(DeclaredTypeUnreadable): a value failed one of `spec.deferred_checks` (the rows
+/// before it are in the table: the caller rolls them back).
+pub fn load(
+    conn: &Rc<SqliteConnection>,
+    spec: &TableSpec,
+    schema: &str,
+    table_options: &[(String, String)],
+    reject_target: Option<String>,
+    freeze: bool,
+) -> Result<(i64, i64), LiteportError> {
+    let (inserted, _, _) = load_part(conn, spec, schema, table_options, reject_target, None, freeze)?;
+    Ok((inserted, 0))
 }
 
 /// Load `spec`, or one chunk of it (a table with a rowid): (rows inserted, rows read,
@@ -104,7 +128,8 @@ pub fn load_part(
     table_options: &[(String, String)],
     reject_target: Option<String>,
     chunk: Option<Chunk>,
-) -> (i64, i64, Option<i64>) {
+    freeze: bool,
+) -> Result<(i64, i64, Option<i64>), LiteportError> {
     let relid = crate::pg_columns::relation_oid(schema, &spec.target).unwrap_or_else(|| LiteportError::Internal(format!("{} vanished", spec.target)).report());
     let server_options = unsafe {
         let server = pg_sys::GetForeignServerByName(std::ffi::CString::new(conn.options.server_name.as_str()).expect("no NUL").as_ptr(), false);
@@ -160,10 +185,13 @@ pub fn load_part(
             .map(|(i, a)| (i, crate::fdw::nodes::cstr_to_string(a.attname.data.as_ptr())))
             .collect();
         let mut scan = ScanState::begin(Rc::clone(conn), &plan, tupdesc).or_report();
+        let checks: Vec<_> = plan.column_names.iter().map(|name| spec.deferred_checks.iter().find(|(c, _)| c == name).map(|(_, check)| *check)).collect();
+        scan.check_values(&checks);
+        let mut unreadable = None;
         let slots: Vec<*mut pg_sys::TupleTableSlot> = (0..BATCH_ROWS).map(|_| pg_sys::table_slot_create(rel, std::ptr::null_mut())).collect();
         let bistate = pg_sys::GetBulkInsertState();
         let cid = pg_sys::GetCurrentCommandId(true);
-        let options = pg_sys::TABLE_INSERT_SKIP_FSM as i32;
+        let options = pg_sys::TABLE_INSERT_SKIP_FSM as i32 | if freeze && may_freeze(rel) { pg_sys::TABLE_INSERT_FROZEN as i32 } else { 0 };
         let batch_context = pg_sys::AllocSetContextCreateExtended(
             pg_sys::CurrentMemoryContext,
             c"liteport bulk load".as_ptr(),
@@ -179,9 +207,18 @@ pub fn load_part(
             while n < BATCH_ROWS {
                 let slot = slots[n];
                 pg_sys::ExecClearTuple(slot);
-                if !scan.next_row(slot).or_report() {
-                    done = true;
-                    break;
+                match scan.next_row(slot) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        done = true;
+                        break;
+                    }
+                    Err(e @ LiteportError::DeclaredTypeUnreadable { .. }) => {
+                        unreadable = Some(e);
+                        done = true;
+                        break;
+                    }
+                    Err(e) => e.report(),
                 }
                 let isnull = std::slice::from_raw_parts((*slot).tts_isnull, natts);
                 if let Some((_, name)) = not_null.iter().find(|(i, _)| isnull[*i]) {
@@ -215,8 +252,11 @@ pub fn load_part(
         }
         pg_sys::MemoryContextDelete(batch_context);
         pg_sys::table_close(rel, pg_sys::NoLock as pg_sys::LOCKMODE);
+        if let Some(e) = unreadable {
+            return Err(e);
+        }
         // The next steps (the identity restart, constraints) see the rows.
         pg_sys::CommandCounterIncrement();
-        (inserted, read, last_rowid)
+        Ok((inserted, read, last_rowid))
     }
 }

@@ -86,6 +86,10 @@ pub struct TableSpec {
     /// columns) whose columns are all loaded: a row that breaks one is rejected too.
     pub target_not_null: Vec<String>,
     pub target_unique: Vec<(String, Vec<String>)>,
+    /// Columns (SQLite names) whose survey of every value is left to the load: each
+    /// value is checked there by the same rule (`ReadAs`), and the first that fails
+    /// makes liteport.migrate survey and start again (see `function::migrate`).
+    pub deferred_checks: Vec<(String, crate::profile::survey::ReadAs)>,
 }
 
 /// A foreign key of an existing target table to another loaded table.
@@ -292,6 +296,7 @@ pub fn table_spec(
     let references = info.foreign_keys.iter().map(|fk| fk.parent.clone()).collect();
     let staging = default_staging_name(&target);
     TableSpec {
+        deferred_checks: Vec::new(),
         source: info.name.clone(),
         target,
         columns,

@@ -129,7 +129,20 @@ fn schema_relations(schema: &str) -> std::collections::HashSet<String> {
 /// conventions of the program that wrote the file.
 /// `keep_declared`: on_error 'reject' — a value the declared type does not read is
 /// rejected rather than widening the column's type.
-fn column_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode, geometry_columns: &[crate::sqlite::geopackage::GeometryColumn], keep_declared: bool) -> Vec<ddl::ColumnChoice> {
+/// What each column of a table to create becomes, from its declaration and a survey
+/// of what it holds. `keep_declared` (reject mode): values the declared type does not
+/// read are rejected, so the survey does not look for them. `defer_reads`: it does not
+/// look for them either, and returns each such check for the load to make instead (a
+/// value that fails it there makes migrate survey and start again, so the types are
+/// always the ones this survey would choose).
+fn column_choices(
+    conn: &SqliteConnection,
+    info: &TableInfo,
+    mode: TypesMode,
+    geometry_columns: &[crate::sqlite::geopackage::GeometryColumn],
+    keep_declared: bool,
+    defer_reads: bool,
+) -> (Vec<ddl::ColumnChoice>, Vec<(String, crate::profile::survey::ReadAs)>) {
     use crate::profile::survey::{choose, json_valid_check, needs, zero_one_check, Hints};
     let writer = conn.writer();
     let hints: Vec<Hints> = info
@@ -144,16 +157,35 @@ fn column_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode, ge
             }
         })
         .collect();
-    let wanted: Vec<(String, crate::profile::survey::Needs)> = info.columns.iter().zip(&hints).map(|(c, h)| (c.column.name.clone(), needs(&c.column.declared_type, mode, *h))).collect();
+    let mut deferred = Vec::new();
+    let wanted: Vec<(String, crate::profile::survey::Needs)> = info
+        .columns
+        .iter()
+        .zip(&hints)
+        .map(|(c, h)| {
+            let mut n = needs(&c.column.declared_type, mode, *h);
+            if keep_declared || defer_reads {
+                if let (Some(read_as), false) = (n.read_as.take(), keep_declared) {
+                    deferred.push((c.column.name.clone(), read_as));
+                }
+            }
+            (c.column.name.clone(), n)
+        })
+        .collect();
     let surveyed: Vec<(String, crate::profile::survey::Needs)> = wanted.iter().filter(|(_, n)| n.any()).cloned().collect();
     let rowid = info.rowid_alias_column().map(|c| format!("\"{}\"", c.column.name.replace('"', "\"\""))).or_else(|| (info.kind == crate::sqlite::schema::RelationKind::Table).then(|| "rowid".into()));
     let postgis = if geometry_columns.is_empty() { None } else { crate::pg_columns::postgis_geometry() };
+    let read_by_rule: Vec<&str> = surveyed.iter().filter(|(_, n)| n.read_as.is_some()).map(|(c, _)| c.as_str()).collect();
+    if !read_by_rule.is_empty() {
+        pgrx::debug1!("liteport: surveying every value of \"{}\" (columns {})", info.name, read_by_rule.join(", "));
+    }
     let holds = if surveyed.is_empty() {
         vec![]
     } else {
         crate::profile::survey::survey(conn.db(), &info.name, &surveyed, rowid.as_deref()).map_err(|e| conn.sqlite_error(&format!("surveying \"{}\"", info.name), &e)).or_report()
     };
-    info.columns
+    let choices = info
+        .columns
         .iter()
         .zip(&hints)
         .map(|(c, h)| {
@@ -175,7 +207,8 @@ fn column_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode, ge
             }
             ddl::ColumnChoice { pg_type: choice.pg_type, options, note: choice.note, replaces_check: choice.replaces_check }
         })
-        .collect()
+        .collect();
+    (choices, deferred)
 }
 
 /// The conversion options a column gets from the conventions of the program that
@@ -203,8 +236,11 @@ fn convention_choices(conn: &SqliteConnection, info: &TableInfo, mode: TypesMode
 }
 
 /// Read the catalog and build every table spec and step. `into_existing`: the target
-/// tables exist (data_only, verify); their column types are used.
-pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool) -> Prepared {
+/// tables exist (data_only, verify); their column types are used. `defer_reads`: a
+/// table that takes the bulk path leaves the survey's reads of every value to its
+/// load (`TableSpec::deferred_checks`); only liteport.migrate, which starts again
+/// with a full survey when one fails, asks for it.
+pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool, defer_reads: bool) -> Prepared {
     let opts = MigrateOptions::parse(&options.0.to_string()).or_report();
     crate::pg_compat::refresh_nocase();
     let conn = open_server(server);
@@ -217,8 +253,9 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
     let selected: Vec<&TableInfo> = selected_tables(&catalog, &opts);
     let geometry_columns = crate::sqlite::geopackage::geometry_columns(&conn);
     let mut specs = Vec::new();
-    for info in &selected {
-        let creating = !into_existing && !opts.data_only;
+    let creating = !into_existing && !opts.data_only;
+    let build_spec = |info: &TableInfo, defer: bool| -> ddl::TableSpec {
+        let mut deferred = Vec::new();
         let suggested: Option<Vec<ddl::ColumnChoice>> = match opts.types {
             TypesMode::Inferred => {
                 let relation = Relation { name: info.name.clone(), kind: info.kind, strict: false };
@@ -230,7 +267,11 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
                         .collect(),
                 )
             }
-            _ if creating => Some(column_choices(&conn, info, opts.types, &geometry_columns, opts.on_error == OnError::Reject)),
+            _ if creating => {
+                let (choices, checks) = column_choices(&conn, info, opts.types, &geometry_columns, opts.on_error == OnError::Reject, defer);
+                deferred = checks;
+                Some(choices)
+            }
             _ => Some(convention_choices(&conn, info, opts.types, &geometry_columns)),
         };
         let existing = if into_existing || opts.data_only {
@@ -253,6 +294,17 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool)
                 c.options.push(("numeric_rounding".to_string(), rounding.name().to_string()));
                 spec.notes.push(format!("column \"{}\": values with more digits after the point than {} holds are rounded ({}, as asked)", c.source, c.pg_type, rounding.name()));
             }
+        }
+        spec.deferred_checks = deferred;
+        spec
+    };
+    for info in &selected {
+        let mut spec = build_spec(info, defer_reads && creating && opts.bulk && !opts.schema_only && opts.on_error == OnError::Abort);
+        // Only a load that reads every surveyed column on the bulk path can check them.
+        let checkable = super::bulk::unsuitable(&spec, true).is_none()
+            && spec.deferred_checks.iter().all(|(column, _)| spec.loaded_columns().any(|c| &c.source == column));
+        if !spec.deferred_checks.is_empty() && !checkable {
+            spec = build_spec(info, false);
         }
         specs.push(spec);
     }
@@ -342,7 +394,7 @@ fn plan(
     options: default!(JsonB, "'{}'"),
 ) -> TableIterator<'static, (name!(step, i32), name!(kind, String), name!(object, String), name!(sql, String), name!(note, Option<String>))> {
     crate::settings::with_fixed_settings(|| {
-        let prepared = prepare(server, target_schema, &options, false);
+        let prepared = prepare(server, target_schema, &options, false, false);
         let rows: Vec<_> = prepared
             .steps
             .into_iter()
@@ -430,107 +482,139 @@ fn migrate(
 > {
     crate::settings::with_fixed_settings(|| {
         require_create_on_schema(target_schema);
-        let prepared = prepare(server, target_schema, &options, false);
+        let prepared = prepare(server, target_schema, &options, false, true);
         if let Some(why) = super::check::refusal(&prepared.checks, &prepared.opts) {
             LiteportError::WouldFail { what: why }.report();
         }
-        let n = prepared.specs.len();
-        let mut copied = vec![0i64; n];
-        let mut rejected = vec![0i64; n];
-        let mut seconds = vec![0f64; n];
-        let mut warnings: Vec<Vec<String>> = vec![vec![]; n];
-        let mut untranslated = vec![0usize; n];
-        let mut updated_rows = vec![0i64; n];
-        let mut source_rows = vec![0i64; n];
-        // A load replaces earlier rejects of its targets (before any step files new
-        // ones): liteport.rejects holds what the last load of each table left out.
-        if prepared.opts.on_error == OnError::Reject && !prepared.opts.schema_only {
-            for spec in &prepared.specs {
-                rejects::clear_for(&qualified(target_schema, &spec.target));
+        let rows = if prepared.specs.iter().any(|s| !s.deferred_checks.is_empty()) {
+            // The loads check the values a survey would have read first; if one fails,
+            // all of this is rolled back and the migration runs again on a full survey
+            // (the same SQLite snapshot: the connection's read outlives the rollback).
+            match crate::subtransaction::attempt(|| run_steps(&prepared, target_schema)) {
+                Some(rows) => rows,
+                None => {
+                    drop(prepared);
+                    let prepared = prepare(server, target_schema, &options, false, false);
+                    run_steps(&prepared, target_schema).expect("no check is left to the loads")
+                }
             }
-        }
-        for (number, step) in prepared.steps.iter().enumerate() {
-            let context = format!("liteport.migrate step {} ({} {})", number + 1, step.kind, crate::sql_names::visible(&step.object));
-            let _context = crate::error::ContextScope::push(&context);
-            if step.kind == "settings" || step.kind == "data check" {
-                continue;
-            }
-            // Where a migration's time goes, for whoever sets client_min_messages = debug1.
-            let step_started = Instant::now();
-            if step.is_report() {
-                if let Some(t) = step.table {
-                    untranslated[t] += 1;
-                }
-                continue;
-            }
-            match step.kind {
-                "load" => {
-                    let t = step.table.expect("a load belongs to a table");
-                    let target = qualified(target_schema, &prepared.specs[t].target);
-                    let started = Instant::now();
-                    let bulk = prepared.opts.bulk && !prepared.opts.data_only && super::bulk::unsuitable(&prepared.specs[t], true).is_none();
-                    let (inserted, updated) = if bulk {
-                        let table_options: Vec<(String, String)> = prepared.opts.timezone.iter().map(|z| ("timezone".to_string(), z.clone())).collect();
-                        let reject_target = (prepared.opts.on_error == OnError::Reject).then(|| target.clone());
-                        super::bulk::load(&prepared.conn, &prepared.specs[t], target_schema, &table_options, reject_target)
-                    } else {
-                        run_load(&step.sql, prepared.opts.on_conflict, &target)
-                    };
-                    copied[t] = inserted + updated;
-                    updated_rows[t] = updated;
-                    if prepared.opts.on_conflict == OnConflict::Skip {
-                        source_rows[t] = sqlite_rows(&prepared.conn, &prepared.specs[t].source);
-                    }
-                    seconds[t] = started.elapsed().as_secs_f64();
-                    rejected[t] = if prepared.opts.on_error == OnError::Reject { rejects::count_for(&target) } else { 0 };
-                    let rejected_note = if rejected[t] > 0 { format!(", {} rejected (see liteport.rejects)", rejected[t]) } else { String::new() };
-                    pgrx::notice!("liteport: {target}: {} rows in {:.3} s{rejected_note}", copied[t], seconds[t]);
-                }
-                "reject dangling" => {
-                    // A reference to the table itself: until no row goes.
-                    let repeat = step.note.is_some();
-                    loop {
-                        let gone = Spi::connect_mut(|c| c.update(step.sql.as_str(), None, &[]).map(|r| r.len())).unwrap_or_else(|e| panic!("{}: {e}", step.sql));
-                        if !repeat || gone == 0 {
-                            break;
-                        }
-                    }
-                }
-                _ if step.is_guarded() => {
-                    if let Some(w) = run_constraint(step) {
-                        warnings[step.table.expect("constraints belong to tables")].push(w);
-                    }
-                }
-                _ => Spi::run(&step.sql).unwrap_or_else(|e| panic!("{}: {e}", step.sql)),
-            }
-            pgrx::debug1!("{context}: {:.3} s", step_started.elapsed().as_secs_f64());
-        }
-        let rows: Vec<_> = prepared
-            .specs
-            .iter()
-            .enumerate()
-            .map(|(t, spec)| {
-                let mut status = if prepared.opts.schema_only { "schema created".to_string() } else { "ok".to_string() };
-                if rejected[t] > 0 {
-                    status.push_str(&format!(", {} rows rejected (see liteport.rejects)", rejected[t]));
-                }
-                match prepared.opts.on_conflict {
-                    OnConflict::Update if updated_rows[t] > 0 => status.push_str(&format!(", {} of them updated rows already there", updated_rows[t])),
-                    OnConflict::Skip if source_rows[t] > copied[t] + rejected[t] => {
-                        status.push_str(&format!(", {} rows whose key was already there skipped", source_rows[t] - copied[t] - rejected[t]))
-                    }
-                    _ => {}
-                }
-                if untranslated[t] > 0 {
-                    status.push_str(&format!(", {} not translated (see liteport.plan)", untranslated[t]));
-                }
-                // Everything not kept as SQLite had it is named, not just counted.
-                for note in spec.notes.iter().chain(&warnings[t]) {
-                    status.push_str(&format!("; {note}"));
-                }
-                (spec.target.clone(), copied[t], rejected[t], seconds[t], status)
-            })
-            .collect();
+        } else {
+            run_steps(&prepared, target_schema).expect("no check is left to the loads")
+        };
         TableIterator::new(rows)
     })
+}
+
+/// One row of liteport.migrate's result.
+type MigratedTable = (String, i64, i64, f64, String);
+
+/// Run the prepared steps in the current transaction; a NOTICE reports each table as
+/// it finishes. None: a load found a value failing one of its deferred checks (what
+/// ran before it is still in the transaction: the caller rolls it back).
+fn run_steps(prepared: &Prepared, target_schema: &str) -> Option<Vec<MigratedTable>> {
+    let n = prepared.specs.len();
+    let mut copied = vec![0i64; n];
+    let mut rejected = vec![0i64; n];
+    let mut seconds = vec![0f64; n];
+    let mut warnings: Vec<Vec<String>> = vec![vec![]; n];
+    let mut untranslated = vec![0usize; n];
+    let mut updated_rows = vec![0i64; n];
+    let mut source_rows = vec![0i64; n];
+    // A load replaces earlier rejects of its targets (before any step files new
+    // ones): liteport.rejects holds what the last load of each table left out.
+    if prepared.opts.on_error == OnError::Reject && !prepared.opts.schema_only {
+        for spec in &prepared.specs {
+            rejects::clear_for(&qualified(target_schema, &spec.target));
+        }
+    }
+    for (number, step) in prepared.steps.iter().enumerate() {
+        let context = format!("liteport.migrate step {} ({} {})", number + 1, step.kind, crate::sql_names::visible(&step.object));
+        let _context = crate::error::ContextScope::push(&context);
+        if step.kind == "settings" || step.kind == "data check" {
+            continue;
+        }
+        // Where a migration's time goes, for whoever sets client_min_messages = debug1.
+        let step_started = Instant::now();
+        if step.is_report() {
+            if let Some(t) = step.table {
+                untranslated[t] += 1;
+            }
+            continue;
+        }
+        match step.kind {
+            "load" => {
+                let t = step.table.expect("a load belongs to a table");
+                let target = qualified(target_schema, &prepared.specs[t].target);
+                let started = Instant::now();
+                let bulk = prepared.opts.bulk && !prepared.opts.data_only && super::bulk::unsuitable(&prepared.specs[t], true).is_none();
+                let (inserted, updated) = if bulk {
+                    let table_options: Vec<(String, String)> = prepared.opts.timezone.iter().map(|z| ("timezone".to_string(), z.clone())).collect();
+                    let reject_target = (prepared.opts.on_error == OnError::Reject).then(|| target.clone());
+                    match super::bulk::load(&prepared.conn, &prepared.specs[t], target_schema, &table_options, reject_target, prepared.opts.freeze) {
+                        Ok(counts) => counts,
+                        Err(LiteportError::DeclaredTypeUnreadable { table, column }) => {
+                            pgrx::notice!("liteport: \"{table}\".\"{column}\" holds a value its declared type does not read: surveying every value to choose the types and starting again");
+                            return None;
+                        }
+                        Err(e) => e.report(),
+                    }
+                } else {
+                    run_load(&step.sql, prepared.opts.on_conflict, &target)
+                };
+                copied[t] = inserted + updated;
+                updated_rows[t] = updated;
+                if prepared.opts.on_conflict == OnConflict::Skip {
+                    source_rows[t] = sqlite_rows(&prepared.conn, &prepared.specs[t].source);
+                }
+                seconds[t] = started.elapsed().as_secs_f64();
+                rejected[t] = if prepared.opts.on_error == OnError::Reject { rejects::count_for(&target) } else { 0 };
+                let rejected_note = if rejected[t] > 0 { format!(", {} rejected (see liteport.rejects)", rejected[t]) } else { String::new() };
+                pgrx::notice!("liteport: {target}: {} rows in {:.3} s{rejected_note}", copied[t], seconds[t]);
+            }
+            "reject dangling" => {
+                // A reference to the table itself: until no row goes.
+                let repeat = step.note.is_some();
+                loop {
+                    let gone = Spi::connect_mut(|c| c.update(step.sql.as_str(), None, &[]).map(|r| r.len())).unwrap_or_else(|e| panic!("{}: {e}", step.sql));
+                    if !repeat || gone == 0 {
+                        break;
+                    }
+                }
+            }
+            _ if step.is_guarded() => {
+                if let Some(w) = run_constraint(step) {
+                    warnings[step.table.expect("constraints belong to tables")].push(w);
+                }
+            }
+            _ => Spi::run(&step.sql).unwrap_or_else(|e| panic!("{}: {e}", step.sql)),
+        }
+        pgrx::debug1!("{context}: {:.3} s", step_started.elapsed().as_secs_f64());
+    }
+    let rows: Vec<_> = prepared
+        .specs
+        .iter()
+        .enumerate()
+        .map(|(t, spec)| {
+            let mut status = if prepared.opts.schema_only { "schema created".to_string() } else { "ok".to_string() };
+            if rejected[t] > 0 {
+                status.push_str(&format!(", {} rows rejected (see liteport.rejects)", rejected[t]));
+            }
+            match prepared.opts.on_conflict {
+                OnConflict::Update if updated_rows[t] > 0 => status.push_str(&format!(", {} of them updated rows already there", updated_rows[t])),
+                OnConflict::Skip if source_rows[t] > copied[t] + rejected[t] => {
+                    status.push_str(&format!(", {} rows whose key was already there skipped", source_rows[t] - copied[t] - rejected[t]))
+                }
+                _ => {}
+            }
+            if untranslated[t] > 0 {
+                status.push_str(&format!(", {} not translated (see liteport.plan)", untranslated[t]));
+            }
+            // Everything not kept as SQLite had it is named, not just counted.
+            for note in spec.notes.iter().chain(&warnings[t]) {
+                status.push_str(&format!("; {note}"));
+            }
+            (spec.target.clone(), copied[t], rejected[t], seconds[t], status)
+        })
+        .collect();
+    Some(rows)
 }

@@ -45,6 +45,11 @@ pub struct MigrateOptions {
     /// Tables this migration creates load through the bulk path (multi-insert, as
     /// COPY); false: the ordinary INSERT ... SELECT for every table.
     pub bulk: bool,
+    /// The bulk path writes rows frozen, as COPY FREEZE does (into tables this
+    /// transaction created, with no older snapshot open): no VACUUM freezes them later
+    /// and no first read rewrites every page for hint bits; but a REPEATABLE READ
+    /// transaction that began before the migration committed sees the rows too.
+    pub freeze: bool,
 }
 
 impl Default for MigrateOptions {
@@ -64,12 +69,13 @@ impl Default for MigrateOptions {
             timezone: None,
             numeric_rounding: None,
             bulk: true,
+            freeze: true,
         }
     }
 }
 
 pub const VALID_OPTIONS: &[&str] =
-    &["tables", "exclude", "data_only", "schema_only", "drop_existing", "truncate", "identifier_case", "on_error", "types", "checksum", "timezone", "numeric_rounding", "on_conflict", "bulk"];
+    &["tables", "exclude", "data_only", "schema_only", "drop_existing", "truncate", "identifier_case", "on_error", "types", "checksum", "timezone", "numeric_rounding", "on_conflict", "bulk", "freeze"];
 
 /// `truncate`: empty the loaded tables first (`true`), and with `"cascade"` also the
 /// tables outside the migration that reference them.
@@ -138,6 +144,7 @@ impl MigrateOptions {
                 }
                 "checksum" => o.checksum = flag(name, v)?,
                 "bulk" => o.bulk = flag(name, v)?,
+                "freeze" => o.freeze = flag(name, v)?,
                 "timezone" => {
                     o.timezone = Some(v.as_str().filter(|z| !z.trim().is_empty()).ok_or_else(|| invalid(name, "must be a time zone name"))?.to_string())
                 }

@@ -79,7 +79,7 @@ fn source_chunks(
     ),
 > {
     crate::settings::with_fixed_settings(|| {
-        let prepared = prepare(server, target_schema, &options, true);
+        let prepared = prepare(server, target_schema, &options, true, false);
         let mut rows = Vec::new();
         for (n, i) in super::plan::load_order(&prepared.specs).into_iter().enumerate() {
             let spec = &prepared.specs[i];
@@ -238,7 +238,7 @@ fn load_next(server: &str, target_schema: &str, wait: bool) -> Vec<(String, i64,
     let (conn, specs, opts) = match cached {
         Some((specs, opts)) => (crate::fdw::server::open_server(server), specs, opts),
         None => {
-            let prepared = prepare(server, target_schema, &options, true);
+            let prepared = prepare(server, target_schema, &options, true, false);
             SPECS.with(|s| *s.borrow_mut() = Some((key, prepared.specs.clone(), prepared.opts.clone())));
             (prepared.conn, prepared.specs, prepared.opts)
         }
@@ -252,7 +252,7 @@ fn load_next(server: &str, target_schema: &str, wait: bool) -> Vec<(String, i64,
     let chunked = rowid_of(&conn, spec).is_some();
     let limit = chunk_rows.max(1);
     let chunk = chunked.then_some(Chunk { after: claim.next_rowid, upto: claim.upto_rowid, limit });
-    let (inserted, read, last) = load_part(&conn, spec, target_schema, &table_options, reject_target, chunk);
+    let (inserted, read, last) = load_part(&conn, spec, target_schema, &table_options, reject_target, chunk, false).or_report();
     let range_done = !chunked || read < limit;
     let next_rowid = last.unwrap_or(claim.next_rowid);
 

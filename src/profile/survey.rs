@@ -80,6 +80,13 @@ impl ReadAs {
         }
     }
 
+    /// `reads` for a value of a scan (a value too large to have been read: false, so
+    /// that the survey, which reads it, decides). Pure Rust: the read-ahead thread
+    /// calls it.
+    pub fn reads_cell(self, cell: &crate::fdw::convert::Cell) -> bool {
+        cell.value_ref().is_some_and(|v| self.reads(v))
+    }
+
     /// Does the load's conversion read this stored value (by the same parsing rules)?
     fn reads(self, value: ValueRef) -> bool {
         use crate::types::{datetime, scalar};
@@ -476,6 +483,35 @@ fn describe_range(h: &Holds) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The load's check of a scan value (`reads_cell`, on the read-ahead thread) is the
+    /// survey's rule for the same stored value: the deferred survey chooses the same.
+    #[test]
+    fn the_loads_check_is_the_surveys_rule() {
+        use crate::fdw::convert::Cell;
+        let cases: Vec<(Cell, ValueRef)> = vec![
+            (Cell::integer_value(7), ValueRef::Integer(7)),
+            (Cell::real_value(2.5), ValueRef::Real(2.5)),
+            (Cell::real_value(f64::NAN), ValueRef::Real(f64::NAN)),
+            (Cell::bytes_value(b"abc", false), ValueRef::Text(b"abc")),
+            (Cell::bytes_value(b"42", false), ValueRef::Text(b"42")),
+            (Cell::bytes_value(b"2024-02-29 10:00:00", false), ValueRef::Text(b"2024-02-29 10:00:00")),
+            (Cell::bytes_value(b"2024-13-45", false), ValueRef::Text(b"2024-13-45")),
+            (Cell::bytes_value(b"ca\xfe", false), ValueRef::Text(b"ca\xfe")),
+            (Cell::bytes_value(b"t", false), ValueRef::Text(b"t")),
+            (Cell::bytes_value(&[1, 2, 3], true), ValueRef::Blob(&[1, 2, 3])),
+            (Cell::bytes_value(b"{\"a\": 1}", true), ValueRef::Blob(b"{\"a\": 1}")),
+        ];
+        let rules = [ReadAs::Integer, ReadAs::Float, ReadAs::Numeric, ReadAs::Bool, ReadAs::Date, ReadAs::Timestamp, ReadAs::Time, ReadAs::Uuid, ReadAs::Json, ReadAs::Text];
+        let mut refused = 0;
+        for rule in rules {
+            for (cell, value) in &cases {
+                assert_eq!(rule.reads_cell(cell), rule.reads(*value), "{rule:?} on {value:?}");
+                refused += !rule.reads(*value) as usize;
+            }
+        }
+        assert!(refused > 20, "the cases must include values the rules refuse");
+    }
 
     #[test]
     fn surveys_widths_ranges_flags_and_digits() {

@@ -581,7 +581,7 @@ fn verify(
     ),
 > {
     crate::settings::with_fixed_settings(|| {
-        let prepared = prepare(server, target_schema, &options, true);
+        let prepared = prepare(server, target_schema, &options, true, false);
         let server_opts = server_options(server);
         let table_opts: Vec<(String, String)> = prepared.opts.timezone.iter().map(|z| ("timezone".to_string(), z.clone())).collect();
         let mut out = Vec::new();

@@ -830,6 +830,9 @@ class Gen:
 
     def __init__(self, rng, ft, prepared=False):
         self.rng, self.ft, self.prepared = rng, ft, prepared
+        # Choices added later draw from their own generator (seeded from the main one's
+        # state without consuming it), so earlier seeds still make the same queries.
+        self.side = random.Random(hash(rng.getstate()))
         self.ptypes, self.pcats = [], []
         self.bycol = {c.name: c for c in ft.cols}
 
@@ -860,7 +863,12 @@ class Gen:
         cat = col.cat if col.cat in PARAM_TYPES and rng.random() < 0.75 else rng.choice(['int', 'float', 'numeric', 'text'])
         self.ptypes.append(rng.choice(PARAM_TYPES[cat]))
         self.pcats.append(cat)
-        return f'${len(self.ptypes)}'
+        p = f'${len(self.ptypes)}'
+        # A value computed from the parameter (no column, nothing volatile) is bound like
+        # the parameter itself.
+        if self.side.random() < 0.3:
+            return {'int': f'({p} + 0)', 'float': f'({p} * 1)', 'numeric': f'({p} + 0)', 'text': f"({p} || '')"}.get(cat, p)
+        return p
 
     def likely_pushable(self, c):
         """liteport's pushdown classes (pushdown.rs), approximately: integers over INTEGER /
@@ -1725,9 +1733,9 @@ def deprepare(q, vec):
             return (t[0], [sub(c) for c in t[1]])
         if t[0] == 'not':
             return ('not', sub(t[1]))
-        if t[0] == 'cmp' and t[3].startswith('$'):
-            i = int(t[3][1:]) - 1
-            return ('cmp', t[1], t[2], f'CAST({vec[i]} AS {types[i]})', t[4], t[5])
+        if t[0] == 'cmp' and '$' in t[3]:
+            value = re.sub(r'\$(\d+)', lambda m: f'CAST({vec[int(m.group(1)) - 1]} AS {types[int(m.group(1)) - 1]})', t[3])
+            return ('cmp', t[1], t[2], value, t[4], t[5])
         return t
     q2 = q.copy()
     q2.where = sub(q.where)

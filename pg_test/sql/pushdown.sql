@@ -75,7 +75,30 @@ SET plan_cache_mode = force_generic_plan;
 EXPLAIN (VERBOSE, COSTS OFF) EXECUTE by_n(30);
 EXECUTE by_n(10);
 EXECUTE by_n(NULL);
+-- A value computed from parameters (no column, nothing volatile) is bound once per
+-- scan like a parameter: generic plans of PL/pgSQL lookups go down too.
+PREPARE by_expr(int, text) AS SELECT id FROM pd.m WHERE n = $1 * 10 + 0 AND s >= $2 || 'a' ORDER BY id;
+EXPLAIN (VERBOSE, COSTS OFF) EXECUTE by_expr(3, '');
+EXECUTE by_expr(3, '');
+EXECUTE by_expr(NULL, '');
+SELECT id FROM pd_local WHERE n = 3 * 10 + 0 AND s >= '' || 'a' ORDER BY id;
+CREATE FUNCTION pd_lookups(ks int[]) RETURNS TABLE (foreign_ids text, local_ids text) LANGUAGE plpgsql AS $$
+DECLARE k int; r record;
+BEGIN
+  foreign_ids := ''; local_ids := '';
+  FOREACH k IN ARRAY ks LOOP
+    FOR r IN SELECT id FROM pd.m WHERE n = (k * 10)::bigint ORDER BY id LOOP foreign_ids := foreign_ids || r.id || ' '; END LOOP;
+    FOR r IN SELECT id FROM pd_local WHERE n = (k * 10)::bigint ORDER BY id LOOP local_ids := local_ids || r.id || ' '; END LOOP;
+  END LOOP;
+  RETURN NEXT;
+END $$;
+-- Eleven lookups by one cached plan: after the first five, PL/pgSQL's generic plan,
+-- with the computed value bound.
+SELECT foreign_ids, foreign_ids = local_ids AS same FROM pd_lookups(ARRAY[1, 3, 5, 1, 3, 5, 1, 3, 5, 7, NULL]);
+-- Volatile, or a column on both sides: Postgres filters.
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM pd.m WHERE n < random() * 100;
 RESET plan_cache_mode;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM pd.m WHERE n = id * 10;
 -- Values from the outer side of a nested loop, looked up through SQLite's index.
 SET enable_hashjoin = off;
 SET enable_mergejoin = off;

@@ -129,8 +129,12 @@ impl Extractor<'_> {
         }
     }
 
-    /// A value to bind of kind `kind`: a Const, a Param, or (when allowed) a Var of
-    /// another relation.
+    /// A value to bind of kind `kind`: a Const, a Param, (when allowed) a Var of
+    /// another relation, or an expression of no Var at all (`$1 + 1`, a PL/pgSQL
+    /// computation, `now() - interval ...` cast to a bound type) that is neither
+    /// volatile nor holds a subplan: evaluated once per scan as the executor evaluates
+    /// an index scan's runtime keys, it has one value for every row, as Postgres would
+    /// compute row by row.
     unsafe fn value(&mut self, node: *mut pg_sys::Node, kind: ValueKind) -> Option<Value> {
         let n = unsafe { strip_relabel(node) };
         if n.is_null() {
@@ -143,7 +147,7 @@ impl Extractor<'_> {
                     let var = n as *mut pg_sys::Var;
                     self.allow_outer && (*var).varno as u32 != self.relid && (*var).varlevelsup == 0
                 }
-                _ => false,
+                _ => !pg_sys::contain_var_clause(n) && !pg_sys::contain_volatile_functions(n) && !pg_sys::contain_subplans(n),
             }
         };
         if !ok_node || value_kind(unsafe { pg_sys::exprType(n) }) != Some(kind) {

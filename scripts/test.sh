@@ -6,7 +6,7 @@
 #   3. end-to-end tests in tests/ on 15: cancel, memory, concurrent writer, two sessions,
 #      pg_cron (e2e.sh); privileges, huge values, torn reads, lock waits (hardening.sh);
 #      real ORMs' files into the schema the ORM created (orm/run.sh); the pushdown
-#      differential fuzzer (pushdown_fuzz.py --ci); damaged files (corruption.py --ci)
+#      differential fuzzer (pushdown_fuzz.py --ci); 500 damaged files (corruption.py --ci --cases 500)
 #   4. pg_dump/pg_restore of a database using liteport into a fresh cluster, per major
 #   5. the packages (scripts/package.sh): the tarballs installed into fresh trees, the
 #      upgrade from 0.1.0 (tests/upgrade.sh), the 18 .deb in a private tree, and last
@@ -78,7 +78,7 @@ resumable_passed=$(suite_count "$logs/resumable.log")
 cluster_stop "$dir"
 
 echo "==> damaged files (tests/corruption.py, its own cluster) on 15"
-"$venv/bin/python" tests/corruption.py --pg-bin /usr/lib/postgresql/15/bin --ci | tee "$logs/corruption.log"
+"$venv/bin/python" tests/corruption.py --pg-bin /usr/lib/postgresql/15/bin --ci --cases 500 --time-budget 900 | tee "$logs/corruption.log"
 corruption_passed=1
 
 echo "==> installing the extension (18)"

@@ -34,3 +34,12 @@ SELECT * FROM gone_t;
 CREATE FOREIGN TABLE no_such (a int) SERVER messy OPTIONS (table 'nope');
 SELECT * FROM no_such;
 \echo :LAST_ERROR_SQLSTATE
+-- A NULL in a column the file declares NOT NULL (a damaged or hand-edited schema;
+-- SQLite enforces NOT NULL on write): the bulk load names server, table, column, rowid.
+\! sqlite3 /tmp/liteport_regress/notnull.db "CREATE TABLE t(id INTEGER PRIMARY KEY, n TEXT); INSERT INTO t VALUES (1, 'a'), (2, NULL); PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = 'CREATE TABLE t(id INTEGER PRIMARY KEY, n TEXT NOT NULL)' WHERE name = 't';"
+CREATE SERVER damaged_nn FOREIGN DATA WRAPPER liteport OPTIONS (database '/tmp/liteport_regress/notnull.db');
+CREATE SCHEMA notnull_target;
+SELECT * FROM liteport.migrate('damaged_nn', 'notnull_target');
+\echo :LAST_ERROR_SQLSTATE
+DROP SCHEMA notnull_target CASCADE;
+DROP SERVER damaged_nn CASCADE;

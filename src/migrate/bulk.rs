@@ -223,10 +223,18 @@ pub fn load_part(
                 let isnull = std::slice::from_raw_parts((*slot).tts_isnull, natts);
                 if let Some((_, name)) = not_null.iter().find(|(i, _)| isnull[*i]) {
                     pg_sys::MemoryContextSwitchTo(old);
+                    // Named like every bad value: server, SQLite table, column and rowid
+                    // (SQLite enforces NOT NULL, so this is a damaged file, or a column
+                    // the migration declared NOT NULL that SQLite did not).
+                    let source_column = spec.loaded_columns().find(|c| &c.target == name).map_or(name.as_str(), |c| c.source.as_str());
+                    let row = scan.last_rowid().map_or_else(|| format!("row {}", scan.rows_read()), |r| format!("rowid {r}"));
                     ereport!(
                         ERROR,
                         PgSqlErrorCode::ERRCODE_NOT_NULL_VIOLATION,
-                        format!("null value in column \"{name}\" of relation \"{}\" violates not-null constraint", spec.target)
+                        format!(
+                            "liteport server \"{}\", table \"{}\", column \"{source_column}\", {row}: null value in column \"{name}\" of relation \"{}\" violates not-null constraint",
+                            conn.options.server_name, spec.source, spec.target
+                        )
                     );
                 }
                 pg_sys::ExecStoreVirtualTuple(slot);

@@ -16,26 +16,10 @@ pub fn run<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> Result<T, (Stri
 
 /// `run`, with the error's code as Postgres gives it.
 pub fn run_catching<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> Result<T, (PgSqlErrorCode, String)> {
-    unsafe {
-        // Allocations of `f` outlive the subtransaction: they belong to the caller's context.
-        let context = pg_sys::CurrentMemoryContext;
-        let owner = pg_sys::CurrentResourceOwner;
-        pg_sys::BeginInternalSubTransaction(std::ptr::null());
-        pg_sys::MemoryContextSwitchTo(context);
-        let result = PgTryBuilder::new(move || Ok(f()))
-            .catch_others(|e| match e {
-                pg_sys::panic::CaughtError::PostgresError(r) | pg_sys::panic::CaughtError::ErrorReport(r) => Err((r.sql_error_code(), r.message().to_string())),
-                pg_sys::panic::CaughtError::RustPanic { ereport, .. } => Err((PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, ereport.message().to_string())),
-            })
-            .execute();
-        match result {
-            Ok(_) => pg_sys::ReleaseCurrentSubTransaction(),
-            Err(_) => pg_sys::RollbackAndReleaseCurrentSubTransaction(),
-        }
-        pg_sys::MemoryContextSwitchTo(context);
-        pg_sys::CurrentResourceOwner = owner;
-        result
-    }
+    within(f, |_| true).map_err(|e| match e {
+        pg_sys::panic::CaughtError::PostgresError(r) | pg_sys::panic::CaughtError::ErrorReport(r) => (r.sql_error_code(), r.message().to_string()),
+        pg_sys::panic::CaughtError::RustPanic { ereport, .. } => (PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, ereport.message().to_string()),
+    })
 }
 
 /// Run `f` in a subtransaction that is kept (released into the current transaction)
@@ -43,22 +27,27 @@ pub fn run_catching<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> Result
 /// otherwise. An ERROR inside rolls it back too and is raised again as it was
 /// (SQLSTATE, message, detail, hint, context).
 pub fn attempt<T>(f: impl FnOnce() -> Option<T>) -> Option<T> {
+    // Nothing `f` touched is used after an ERROR: it is raised again at once.
+    within(std::panic::AssertUnwindSafe(f), Option::is_some).unwrap_or_else(|caught| caught.rethrow())
+}
+
+/// The one place a subtransaction begins and ends: `f` runs in it; it is released
+/// into the current transaction when `f` returns a value `keep` accepts, and rolled
+/// back when `keep` refuses it or `f` raises an ERROR (returned, caught).
+fn within<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe, keep: impl FnOnce(&T) -> bool) -> Result<T, pg_sys::panic::CaughtError> {
     unsafe {
+        // Allocations of `f` outlive the subtransaction: they belong to the caller's context.
         let context = pg_sys::CurrentMemoryContext;
         let owner = pg_sys::CurrentResourceOwner;
         pg_sys::BeginInternalSubTransaction(std::ptr::null());
         pg_sys::MemoryContextSwitchTo(context);
-        // Nothing `f` touched is used after an ERROR: it is raised again at once.
-        let outcome = PgTryBuilder::new(std::panic::AssertUnwindSafe(move || Ok(f()))).catch_others(Err).execute();
-        match &outcome {
-            Ok(Some(_)) => pg_sys::ReleaseCurrentSubTransaction(),
+        let result = PgTryBuilder::new(move || Ok(f())).catch_others(Err).execute();
+        match &result {
+            Ok(value) if keep(value) => pg_sys::ReleaseCurrentSubTransaction(),
             _ => pg_sys::RollbackAndReleaseCurrentSubTransaction(),
         }
         pg_sys::MemoryContextSwitchTo(context);
         pg_sys::CurrentResourceOwner = owner;
-        match outcome {
-            Ok(result) => result,
-            Err(caught) => caught.rethrow(),
-        }
+        result
     }
 }

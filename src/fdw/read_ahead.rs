@@ -105,10 +105,7 @@ impl Batch {
 
     /// The first result column of row `row` whose value `checks` refuses.
     fn first_unreadable(&self, row: usize, checks: &[Option<ReadAs>]) -> Option<usize> {
-        checks.iter().enumerate().find_map(|(col, check)| {
-            let check = (*check)?;
-            (self.class(row, col) != ffi::SQLITE_NULL && !check.reads_cell(&self.cell(row, col))).then_some(col)
-        })
+        first_unreadable(checks, |col| (self.class(row, col) != ffi::SQLITE_NULL).then(|| self.cell(row, col)))
     }
 
     /// Text and blob bytes of the current row of `stmt` (sizes only: a zeroblob is not
@@ -181,6 +178,15 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.rows == 0
     }
+}
+
+/// The first result column whose value (`cell_at`; None: NULL) fails its check in
+/// `checks`: for the rows the thread copies and those the backend reads itself.
+pub fn first_unreadable<'a>(checks: &[Option<ReadAs>], cell_at: impl Fn(usize) -> Option<Cell<'a>>) -> Option<usize> {
+    checks.iter().enumerate().find_map(|(col, check)| {
+        let check = (*check)?;
+        cell_at(col).is_some_and(|cell| !check.reads_cell(&cell)).then_some(col)
+    })
 }
 
 struct StatementPtr(*mut ffi::sqlite3_stmt, *mut ffi::sqlite3);

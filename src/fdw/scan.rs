@@ -304,13 +304,9 @@ impl ScanState {
         }
         // Rows the read-ahead thread did not copy (or all, without it) are checked here.
         if !self.value_checks.is_empty() && self.read_ahead.as_ref().is_none_or(|r| r.on_direct_row()) {
-            for (index, check) in self.value_checks.iter().enumerate() {
-                let Some(check) = check else { continue };
-                if let Ok(Some(cell)) = unsafe { cell_at(&self.read_ahead, &self.statement, index as c_int) } {
-                    if !check.reads_cell(&cell) {
-                        return Err(RowError::Other(self.unreadable(index)));
-                    }
-                }
+            let cell = |index: usize| unsafe { cell_at(&self.read_ahead, &self.statement, index as c_int) }.ok().flatten();
+            if let Some(index) = super::read_ahead::first_unreadable(&self.value_checks, cell) {
+                return Err(RowError::Other(self.unreadable(index)));
             }
         }
         let values = unsafe { std::slice::from_raw_parts_mut((*slot).tts_values, self.natts) };

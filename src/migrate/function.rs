@@ -164,10 +164,10 @@ fn column_choices(
         .zip(&hints)
         .map(|(c, h)| {
             let mut n = needs(&c.column.declared_type, mode, *h);
-            if keep_declared || defer_reads {
-                if let (Some(read_as), false) = (n.read_as.take(), keep_declared) {
-                    deferred.push((c.column.name.clone(), read_as));
-                }
+            if keep_declared {
+                n.read_as = None;
+            } else if let Some(read_as) = n.read_as.take_if(|_| defer_reads) {
+                deferred.push((c.column.name.clone(), read_as));
             }
             (c.column.name.clone(), n)
         })
@@ -254,7 +254,16 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool,
     let geometry_columns = crate::sqlite::geopackage::geometry_columns(&conn);
     let mut specs = Vec::new();
     let creating = !into_existing && !opts.data_only;
-    let build_spec = |info: &TableInfo, defer: bool| -> ddl::TableSpec {
+    for info in &selected {
+        // Only the bulk path checks values as it loads, and only a table this migration
+        // creates without generated columns takes it (`bulk::unsuitable`): every other
+        // table is surveyed first.
+        let defer = defer_reads
+            && creating
+            && opts.bulk
+            && !opts.schema_only
+            && opts.on_error == OnError::Abort
+            && info.columns.iter().all(|c| !c.column.generated);
         let mut deferred = Vec::new();
         let suggested: Option<Vec<ddl::ColumnChoice>> = match opts.types {
             TypesMode::Inferred => {
@@ -295,17 +304,8 @@ pub fn prepare(server: &str, schema: &str, options: &JsonB, into_existing: bool,
                 spec.notes.push(format!("column \"{}\": values with more digits after the point than {} holds are rounded ({}, as asked)", c.source, c.pg_type, rounding.name()));
             }
         }
+        debug_assert!(deferred.is_empty() || super::bulk::unsuitable(&spec, true).is_none());
         spec.deferred_checks = deferred;
-        spec
-    };
-    for info in &selected {
-        let mut spec = build_spec(info, defer_reads && creating && opts.bulk && !opts.schema_only && opts.on_error == OnError::Abort);
-        // Only a load that reads every surveyed column on the bulk path can check them.
-        let checkable = super::bulk::unsuitable(&spec, true).is_none()
-            && spec.deferred_checks.iter().all(|(column, _)| spec.loaded_columns().any(|c| &c.source == column));
-        if !spec.deferred_checks.is_empty() && !checkable {
-            spec = build_spec(info, false);
-        }
         specs.push(spec);
     }
     let existing = schema_relations(schema);

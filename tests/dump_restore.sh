@@ -58,14 +58,11 @@ GRANT USAGE ON FOREIGN SERVER uploaded TO app_owner;
 SQL
 
 state() {
-    "$@" <<'SQL'
+    "$@" <<SQL
 SELECT 'extension', extname, extversion FROM pg_extension WHERE extname = 'liteport';
 SELECT 'server', srvname, srvowner::regrole, (SELECT array_agg(o ORDER BY o) FROM unnest(srvoptions) o), srvacl FROM pg_foreign_server ORDER BY srvname;
 SELECT 'user mapping', usename, srvname, umoptions FROM pg_user_mappings ORDER BY 2, 3;
-SELECT 'foreign table', c.oid::regclass, c.relowner::regrole, s.srvname, (SELECT array_agg(o ORDER BY o) FROM unnest(ft.ftoptions) o),
-       (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || coalesce(' ' || (SELECT array_agg(o ORDER BY o) FROM unnest(a.attfdwoptions) o)::text, ''), ', ' ORDER BY a.attnum)
-          FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0)
-  FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid JOIN pg_foreign_server s ON s.oid = ft.ftserver ORDER BY c.oid::regclass::text COLLATE "C";
+$FOREIGN_TABLES_SQL
 SELECT 'wrapper acl', fdwacl FROM pg_foreign_data_wrapper WHERE fdwname = 'liteport';
 SELECT 'sync_state', foreign_table, target, watermark_column, watermark, updated_at, owner FROM liteport.sync_state ORDER BY foreign_table::text COLLATE "C";
 SELECT 'sync_log', * FROM liteport.sync_log ORDER BY id;

@@ -35,6 +35,14 @@ fresh_tree() {
     echo "$dest/usr/lib/postgresql/$major/bin/pg_config"
 }
 
+# The foreign tables of a database, one line each, in a fixed order (owner, server,
+# options and columns with their options sorted): the state the upgrade and
+# dump/restore tests compare before and after.
+FOREIGN_TABLES_SQL="SELECT 'foreign table', c.oid::regclass, c.relowner::regrole, s.srvname, (SELECT array_agg(o ORDER BY o) FROM unnest(ft.ftoptions) o),
+       (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || coalesce(' ' || (SELECT array_agg(o ORDER BY o) FROM unnest(a.attfdwoptions) o)::text, ''), ', ' ORDER BY a.attnum)
+          FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0)
+  FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid JOIN pg_foreign_server s ON s.oid = ft.ftserver ORDER BY c.oid::regclass::text COLLATE \"C\";"
+
 # check NAME COMMAND...: runs COMMAND, prints "ok NAME" or "not ok NAME" (and counts).
 failures=${failures:-0}
 passes=${passes:-0}

@@ -27,6 +27,22 @@ sqlite3 "$src" "
 chmod 644 "$src"
 sql -c "SET client_min_messages = warning" -c "CREATE EXTENSION liteport" -c "CREATE SERVER rs FOREIGN DATA WRAPPER liteport OPTIONS (database '$src')" -c "CREATE SCHEMA rs_target"
 
+# terminate_mid_load APP SCHEMA OPTIONS CHUNK_ROWS ROWS LOG: a migration into SCHEMA
+# started in its own session (application_name APP), terminated once child has ROWS
+# rows read.
+terminate_mid_load() {
+    local app=$1 schema=$2 options=$3 chunk=$4 rows=$5 log=$6 victim
+    psql -X -h "$host" -p "$port" -U postgres -d "$db" -qAt -c "SET application_name = '$app'" \
+        -c "CALL liteport.migrate_resumable('rs', '$schema', '$options', $chunk)" >"$log" 2>&1 &
+    victim=$!
+    for _ in $(seq 1 1200); do
+        [[ -n $(sql -c "SELECT 1 FROM liteport.resumable_tables WHERE target_schema = '$schema' AND table_name = 'child' AND rows_read >= $rows") ]] && break
+        sleep 0.05
+    done
+    sql -c "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '$app'" >/dev/null
+    wait "$victim" 2>/dev/null
+}
+
 # 1. Start it, watch its progress from this session, kill it mid-way.
 psql -X -h "$host" -p "$port" -U postgres -d "$db" -qAt -c "SET application_name = 'resumable_victim'" \
     -c "CALL liteport.migrate_resumable('rs', 'rs_target', '{}', 20000)" >"$work/first.log" 2>&1 &
@@ -70,15 +86,7 @@ r=$(sql -c "SET client_min_messages = notice" -c "CALL liteport.migrate_resumabl
 
 # 3. A source that changed between calls: refused, nothing mixed.
 sql -c "CREATE SCHEMA rs_changed"
-psql -X -h "$host" -p "$port" -U postgres -d "$db" -qAt -c "SET application_name = 'resumable_victim2'" \
-    -c "CALL liteport.migrate_resumable('rs', 'rs_changed', '{}', 20000)" >"$work/third.log" 2>&1 &
-victim=$!
-for _ in $(seq 1 600); do
-    [[ -n $(sql -c "SELECT 1 FROM liteport.resumable_tables WHERE target_schema = 'rs_changed' AND table_name = 'child' AND rows_read >= 60000") ]] && break
-    sleep 0.1
-done
-sql -c "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'resumable_victim2'" >/dev/null
-wait "$victim" 2>/dev/null
+terminate_mid_load resumable_victim2 rs_changed '{}' 20000 60000 "$work/third.log"
 sqlite3 "$src" "INSERT INTO child VALUES (1200003, 1, 0.5, 'written meanwhile');"
 r=$(sql -c "CALL liteport.migrate_resumable('rs', 'rs_changed', '{}', 20000)" 2>&1)
 [[ $r == *"the source changed since the migration began"* ]] && ok "a source changed between calls is refused (SQLSTATE 40001)" || not_ok "changed source refused" "$r"
@@ -167,15 +175,7 @@ done
 # 6. A migration whose caller is terminated stops its workers; called again (parallel
 #    2), it finishes and matches.
 sql -c "CREATE SCHEMA rs_kill"
-psql -X -h "$host" -p "$port" -U postgres -d "$db" -qAt -c "SET application_name = 'resumable_victim3'" \
-    -c "CALL liteport.migrate_resumable('rs', 'rs_kill', '{\"parallel\": 3}', 5000)" >"$work/kill.log" 2>&1 &
-victim=$!
-for _ in $(seq 1 600); do
-    [[ -n $(sql -c "SELECT 1 FROM liteport.resumable_tables WHERE target_schema = 'rs_kill' AND table_name = 'child' AND rows_read >= 50000") ]] && break
-    sleep 0.05
-done
-sql -c "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'resumable_victim3'" >/dev/null
-wait "$victim" 2>/dev/null
+terminate_mid_load resumable_victim3 rs_kill '{"parallel": 3}' 5000 50000 "$work/kill.log"
 left=1
 for _ in $(seq 1 100); do
     left=$(sql -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'liteport load worker'")

@@ -81,12 +81,9 @@ grep -q "CREATE EXTENSION" "$work/setup.log" || true
 [[ $(sql up -c "SELECT extversion FROM pg_extension WHERE extname = 'liteport'") == "$old_version" ]] && ok "installed $old_version" || not_ok "installed $old_version"
 
 state() {
-    sql up <<'SQL'
+    sql up <<SQL
 SELECT 'server', srvname, srvoptions FROM pg_foreign_server ORDER BY srvname;
-SELECT 'foreign table', c.oid::regclass, s.srvname, ft.ftoptions,
-       (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || coalesce(' ' || (SELECT array_agg(o ORDER BY o) FROM unnest(a.attfdwoptions) o)::text, ''), ', ' ORDER BY a.attnum)
-          FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0)
-  FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid JOIN pg_foreign_server s ON s.oid = ft.ftserver ORDER BY c.oid::regclass::text COLLATE "C";
+$FOREIGN_TABLES_SQL
 SELECT 'sync_state', foreign_table, target, watermark_column, watermark, updated_at, owner FROM liteport.sync_state ORDER BY foreign_table::text COLLATE "C";
 SELECT 'sync_log', id, foreign_table, target, started_at, finished_at, rows_inserted, rows_updated, rows_deleted, watermark_before, watermark_after, status, error, run_by FROM liteport.sync_log ORDER BY id;
 SELECT 'rejects', * FROM liteport.rejects ORDER BY id;
